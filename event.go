@@ -1,0 +1,250 @@
+package vobizhook
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/go-playground/form/v4"
+)
+
+// Action is the value of a callback's ConferenceAction parameter.
+type Action string
+
+// The actions Vobiz documents for callbackUrl. Today's Vobiz sends only
+// ActionEnter and ActionExit; older documentation also promises ActionStart
+// and ActionEnd, so a receiver should be ready for all four.
+const (
+	ActionEnter Action = "enter" // a participant joined the room
+	ActionExit  Action = "exit"  // a participant left the room
+	ActionStart Action = "start" // the conference started (older documentation)
+	ActionEnd   Action = "end"   // the conference ended (older documentation)
+)
+
+// Other actions that can reach the same URL. [Handler] passes them to its
+// OnOther func, or acknowledges them when OnOther is nil.
+const (
+	// ActionWaitSound is Vobiz fetching the waitSound XML from this URL
+	// (Event=ConferenceRemoteSounds, empty ConferenceUUID and member ID).
+	ActionWaitSound Action = "waitSound"
+	// ActionFloor, ActionDigits and ActionRecord are sent by Plivo, whose API
+	// Vobiz follows; Vobiz does not document them.
+	ActionFloor  Action = "floor"
+	ActionDigits Action = "digits"
+	ActionRecord Action = "record"
+)
+
+// ConferenceEvent is one decoded conference callback.
+//
+// Fields are filled from the parameters named in their comments. A parameter
+// the callback did not carry leaves its field at the zero value, except
+// CurrentSize, which is -1 then: live Vobiz traffic does not send
+// ConferenceCurrentSize, and 0 is a real size.
+//
+// Which fields are present depends on the action and on the Vobiz revision:
+// exits carry no From, To, Direction or CallStatus; only older payloads carry
+// CurrentSize, Timestamp and RecordingURL. Params always holds everything that
+// was received, for the parameters not modelled here (SessionStart,
+// ALegUUID, BillRate, ...).
+//
+// Correlate members on CallUUID + MemberID, never on phone numbers: Vobiz
+// does not order or deduplicate deliveries.
+type ConferenceEvent struct {
+	Action         Action `form:"ConferenceAction"`
+	Event          string `form:"Event"`              // e.g. "ConferenceEnter" (newer payloads)
+	ConferenceUUID string `form:"ConferenceUUID"`     // the conference session
+	ConferenceName string `form:"ConferenceName"`     // the room name from <Conference>
+	MemberID       string `form:"ConferenceMemberID"` // e.g. "249" (newer payloads)
+	CallUUID       string `form:"CallUUID"`           // the call leg
+	From           string `form:"From"`               // without a leading '+', e.g. "918071387423"
+	To             string `form:"To"`
+	Direction      string `form:"Direction"`  // "inbound" or "outbound" (enter only)
+	CallStatus     string `form:"CallStatus"` // e.g. "in-progress" (enter only)
+
+	// CurrentSize is ConferenceCurrentSize, or -1 when the callback did not
+	// include it.
+	CurrentSize int `form:"ConferenceCurrentSize"`
+	// FirstMember is ConferenceFirstMember (on enter).
+	FirstMember bool `form:"ConferenceFirstMember"`
+	// LastMember is ConferenceLastMember (on exit). It means the room was
+	// empty at that instant, not that this member was the last to leave.
+	LastMember bool `form:"ConferenceLastMember"`
+	// Timestamp is when the event occurred; zero when absent. See
+	// [Handler.Location] for how a time without a zone is read.
+	Timestamp time.Time `form:"Timestamp"`
+	// RecordingURL is RecordingUrl, sent on end when the room is recorded.
+	RecordingURL string `form:"RecordingUrl"`
+
+	// Params holds every parameter exactly as received, named above or not.
+	// Treat it as read-only: it shares memory with the parsed request.
+	Params url.Values `form:"-"`
+}
+
+// namedParams are the wire names of the fields above: each may appear at
+// most once and must be clean text.
+var namedParams = [...]string{
+	"ConferenceAction", "Event", "ConferenceUUID", "ConferenceName",
+	"ConferenceMemberID", "CallUUID", "From", "To", "Direction", "CallStatus",
+	"ConferenceCurrentSize", "ConferenceFirstMember", "ConferenceLastMember",
+	"Timestamp", "RecordingUrl",
+}
+
+// ParseConferenceEvent decodes the callback carried by r (POST form body or GET query) without
+// verifying any signature.
+//
+// Use it inside a handler of your own (another router, a framework) when
+// [Handler] does not fit; Handler calls the same code. It reads at most
+// [DefaultMaxBodyBytes] of body and reads times without a zone as UTC. If the
+// body was already parsed into r.PostForm, that is used instead.
+//
+// Errors wrap one of the package's sentinels: [ErrMethodNotAllowed],
+// [ErrUnsupportedMediaType], [ErrBodyTooLarge], [ErrMalformedForm], or, as a
+// *[ParamError] naming the parameter, [ErrMissingAction], [ErrDuplicateParam]
+// and [ErrInvalidParam].
+func ParseConferenceEvent(r *http.Request) (ConferenceEvent, error) {
+	return parseRequest(r, DefaultMaxBodyBytes, time.UTC)
+}
+
+func parseRequest(r *http.Request, limit int64, loc *time.Location) (ConferenceEvent, error) {
+	values, err := readForm(r, limit)
+	if err != nil {
+		return ConferenceEvent{}, err
+	}
+	return decodeEvent(values, loc)
+}
+
+func decodeEvent(values url.Values, loc *time.Location) (ConferenceEvent, error) {
+	for _, name := range namedParams {
+		switch vs := values[name]; {
+		case len(vs) > 1:
+			return ConferenceEvent{}, &ParamError{Param: name, Reason: "want exactly one", Err: ErrDuplicateParam}
+		case len(vs) == 1 && !cleanText(vs[0]):
+			return ConferenceEvent{}, &ParamError{Param: name, Reason: "want UTF-8 text without control characters", Err: ErrInvalidParam}
+		}
+	}
+	ev := ConferenceEvent{CurrentSize: -1}
+	if err := decoderFor(loc).Decode(&ev, values); err != nil {
+		return ConferenceEvent{}, paramErrorFrom(err)
+	}
+	if ev.Action == "" {
+		return ConferenceEvent{}, &ParamError{Param: "ConferenceAction", Err: ErrMissingAction}
+	}
+	ev.Params = values
+	return ev, nil
+}
+
+// cleanText reports whether s is valid UTF-8 free of C0 control characters
+// and DEL: nothing Vobiz sends needs them, and they poison logs.
+func cleanText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c >= utf8.RuneSelf {
+			return c >= utf8.RuneSelf && utf8.ValidString(s[i:]) && noControl(s[i:])
+		}
+	}
+	return true
+}
+
+func noControl(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// paramErrorFrom turns the decoder's error map into one *ParamError, choosing
+// the first parameter in wire order so the result is deterministic.
+func paramErrorFrom(err error) error {
+	errs, ok := err.(form.DecodeErrors)
+	if !ok {
+		return &ParamError{Param: "(form)", Reason: err.Error(), Err: ErrInvalidParam}
+	}
+	for _, name := range namedParams {
+		if e, ok := errs[name]; ok {
+			return &ParamError{Param: name, Reason: e.Error(), Err: ErrInvalidParam}
+		}
+	}
+	for name, e := range errs {
+		return &ParamError{Param: name, Reason: e.Error(), Err: ErrInvalidParam}
+	}
+	return err
+}
+
+// Decoding: one shared, pre-configured form decoder per time zone (almost
+// always just UTC). A *form.Decoder is safe for concurrent use.
+
+var decoders sync.Map // *time.Location -> *form.Decoder
+
+var utcDecoder = newDecoder(time.UTC)
+
+func decoderFor(loc *time.Location) *form.Decoder {
+	if loc == nil || loc == time.UTC {
+		return utcDecoder
+	}
+	if d, ok := decoders.Load(loc); ok {
+		return d.(*form.Decoder)
+	}
+	d, _ := decoders.LoadOrStore(loc, newDecoder(loc))
+	return d.(*form.Decoder)
+}
+
+func newDecoder(loc *time.Location) *form.Decoder {
+	d := form.NewDecoder()
+	d.SetMode(form.ModeExplicit)
+	d.RegisterCustomTypeFunc(decodeBool, false)
+	d.RegisterCustomTypeFunc(decodeSize, 0)
+	d.RegisterCustomTypeFunc(func(vs []string) (any, error) { return parseTimestamp(vs[0], loc) }, time.Time{})
+	return d
+}
+
+type reasonError string
+
+func (e reasonError) Error() string { return string(e) }
+
+// decodeBool accepts true and false in any case; an empty value is false,
+// like an absent one.
+func decodeBool(vs []string) (any, error) {
+	switch v := vs[0]; {
+	case v == "" || strings.EqualFold(v, "false"):
+		return false, nil
+	case strings.EqualFold(v, "true"):
+		return true, nil
+	}
+	return nil, reasonError("want true or false")
+}
+
+// decodeSize reads ConferenceCurrentSize; an empty value counts as absent.
+func decodeSize(vs []string) (any, error) {
+	if vs[0] == "" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(vs[0])
+	if err != nil || n < 0 {
+		return nil, reasonError("want a non-negative integer")
+	}
+	return n, nil
+}
+
+// timestampLayout is Vobiz's "2026-05-19 10:32:15"; when parsing, Go also
+// accepts fractional seconds after it, as in "2026-08-31 20:08:21.073308".
+const timestampLayout = time.DateTime
+
+// parseTimestamp reads Vobiz's zoneless layout in loc, or RFC 3339 with its
+// own offset. An empty value is the zero time, like an absent one.
+func parseTimestamp(v string, loc *time.Location) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.ParseInLocation(timestampLayout, v, loc); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, reasonError(`want "2006-01-02 15:04:05[.fraction]" or RFC 3339`)
+}
