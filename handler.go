@@ -56,6 +56,15 @@ type Handler struct {
 	// SessionStart is UTC). nil means UTC. RFC 3339 timestamps keep their
 	// own offset.
 	Location *time.Location
+
+	// AuthToken is the Vobiz account Auth Token. When set, every request
+	// must carry a valid Vobiz signature; see signature.go.
+	AuthToken string
+
+	// CallbackURL is the public callbackUrl exactly as configured on
+	// <Conference>; used for signing. Set it whenever the server sits behind
+	// a proxy or load balancer: the URL Vobiz signed is the public one.
+	CallbackURL string
 }
 
 // ackBody answers every accepted callback. Vobiz ignores the body of a
