@@ -118,13 +118,8 @@ func parseRequest(r *http.Request, limit int64, loc *time.Location) (ConferenceE
 }
 
 func decodeEvent(values url.Values, loc *time.Location) (ConferenceEvent, error) {
-	for _, name := range namedParams {
-		switch vs := values[name]; {
-		case len(vs) > 1:
-			return ConferenceEvent{}, &ParamError{Param: name, Reason: "want exactly one", Err: ErrDuplicateParam}
-		case len(vs) == 1 && !cleanText(vs[0]):
-			return ConferenceEvent{}, &ParamError{Param: name, Reason: "want UTF-8 text without control characters", Err: ErrInvalidParam}
-		}
+	if err := checkNamedParams(values); err != nil {
+		return ConferenceEvent{}, err
 	}
 	ev := ConferenceEvent{CurrentSize: -1}
 	if err := decoderFor(loc).Decode(&ev, values); err != nil {
@@ -135,6 +130,68 @@ func decodeEvent(values url.Values, loc *time.Location) (ConferenceEvent, error)
 	}
 	ev.Params = values
 	return ev, nil
+}
+
+// checkNamedParams enforces what the decoder cannot: each named parameter
+// appears at most once (parameter pollution) and holds clean text. It walks
+// the received parameters rather than looking every name up, which is cheaper
+// for real payloads; the error is for the first offender in wire order.
+func checkNamedParams(values url.Values) error {
+	var bad *ParamError
+	badAt := len(namedParams)
+	for name, vs := range values {
+		i := namedIndex(name)
+		if i < 0 || i >= badAt {
+			continue
+		}
+		switch {
+		case len(vs) > 1:
+			bad, badAt = &ParamError{Param: name, Reason: "want exactly one", Err: ErrDuplicateParam}, i
+		case len(vs) == 1 && !cleanText(vs[0]):
+			bad, badAt = &ParamError{Param: name, Reason: "want UTF-8 text without control characters", Err: ErrInvalidParam}, i
+		}
+	}
+	if bad != nil {
+		return bad
+	}
+	return nil
+}
+
+// namedIndex returns the position of name in namedParams, or -1.
+func namedIndex(name string) int {
+	switch name {
+	case "ConferenceAction":
+		return 0
+	case "Event":
+		return 1
+	case "ConferenceUUID":
+		return 2
+	case "ConferenceName":
+		return 3
+	case "ConferenceMemberID":
+		return 4
+	case "CallUUID":
+		return 5
+	case "From":
+		return 6
+	case "To":
+		return 7
+	case "Direction":
+		return 8
+	case "CallStatus":
+		return 9
+	case "ConferenceCurrentSize":
+		return 10
+	case "ConferenceFirstMember":
+		return 11
+	case "ConferenceLastMember":
+		return 12
+	case "Timestamp":
+		return 13
+	case "RecordingUrl":
+		return 14
+	}
+	return -1
 }
 
 // cleanText reports whether s is valid UTF-8 free of C0 control characters

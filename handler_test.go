@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -492,4 +493,31 @@ func TestParseFormMatchesStdlib(t *testing.T) {
 		require.NoError(t, err, "%q", s)
 		assert.Equal(t, want, got, "%q", s)
 	}
+}
+
+func TestNamedIndexMatchesNamedParams(t *testing.T) {
+	for i, name := range namedParams {
+		assert.Equal(t, i, namedIndex(name), name)
+	}
+	assert.Equal(t, -1, namedIndex("SessionStart"))
+}
+
+func TestFirstOffenderInWireOrder(t *testing.T) {
+	for range 20 { // map iteration order varies; the answer must not
+		_, err := ParseConferenceEvent(formRequest("Timestamp=1&Timestamp=2&ConferenceAction=a&ConferenceAction=b&CallUUID=%01"))
+		pe, ok := errors.AsType[*ParamError](err)
+		require.True(t, ok)
+		assert.Equal(t, "ConferenceAction", pe.Param)
+	}
+}
+
+func TestFormTagsMatchNamedParams(t *testing.T) {
+	var tags []string
+	typ := reflect.TypeFor[ConferenceEvent]()
+	for i := range typ.NumField() {
+		if tag := typ.Field(i).Tag.Get("form"); tag != "-" {
+			tags = append(tags, tag)
+		}
+	}
+	assert.Equal(t, namedParams[:], tags)
 }

@@ -1,0 +1,74 @@
+// Command basic serves a vobizhook.Handler on 127.0.0.1:8080 and logs every
+// conference callback it receives.
+//
+//	go run ./examples/basic
+//	tail -n1 testdata/enter-classic.http | curl -sS --data-binary @- http://127.0.0.1:8080/conference-events
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/vobizhook/vobizhook"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	flag.Parse()
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logEvent := func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
+		logger.InfoContext(ctx, "conference event",
+			"action", ev.Action,
+			"conference", ev.ConferenceName,
+			"conference_uuid", ev.ConferenceUUID,
+			"call_uuid", ev.CallUUID,
+			"member_id", ev.MemberID,
+			"from", ev.From,
+			"size", ev.CurrentSize)
+		return nil
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/conference-events", &vobizhook.Handler{
+		OnEnter: logEvent,
+		OnExit:  logEvent,
+		OnStart: logEvent,
+		OnEnd:   logEvent,
+		OnOther: logEvent,
+		Logger:  logger,
+	})
+
+	// Vobiz wants an answer within 3 seconds; these limits also keep a slow
+	// or stalled client from holding a connection open.
+	srv := &http.Server{
+		Addr:              *addr,
+		Handler:           mux,
+		ReadHeaderTimeout: 2 * time.Second,
+		ReadTimeout:       5 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+
+	logger.Info("listening for Vobiz conference callbacks", "url", "http://"+*addr+"/conference-events")
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		logger.Error("server failed", "error", err)
+		os.Exit(1)
+	}
+}
