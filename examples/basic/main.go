@@ -1,5 +1,6 @@
 // Command basic serves a vobizhook.Handler on 127.0.0.1:8080 and logs every
-// conference callback it receives.
+// conference callback it receives. It also answers calls on /answer with a
+// <Conference> whose callbackUrl points at its own /conference-events.
 //
 //	go run ./examples/basic
 //	tail -n1 testdata/enter-classic.http | curl -sS --data-binary @- http://127.0.0.1:8080/conference-events
@@ -21,7 +22,11 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	public := flag.String("public-url", "", "public base URL Vobiz reaches this server at (default http://ADDR)")
 	flag.Parse()
+	if *public == "" {
+		*public = "http://" + *addr
+	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	logEvent := func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
@@ -36,15 +41,27 @@ func main() {
 		return nil
 	}
 
+	events := &vobizhook.Handler{
+		CallbackURL: *public + "/conference-events",
+		OnEnter:     logEvent,
+		OnExit:      logEvent,
+		OnStart:     logEvent,
+		OnEnd:       logEvent,
+		OnOther:     logEvent,
+		Logger:      logger,
+	}
+	answer := vobizhook.NewResponse(
+		vobizhook.Speak{Text: "Joining the stand-up."},
+		events.Conference("standup"),
+	)
+	if err := answer.Validate(); err != nil {
+		logger.Error("invalid answer XML", "error", err)
+		os.Exit(2)
+	}
+
 	mux := http.NewServeMux()
-	mux.Handle("/conference-events", &vobizhook.Handler{
-		OnEnter: logEvent,
-		OnExit:  logEvent,
-		OnStart: logEvent,
-		OnEnd:   logEvent,
-		OnOther: logEvent,
-		Logger:  logger,
-	})
+	mux.Handle("/answer", answer)            // set as the number's answer URL
+	mux.Handle("/conference-events", events) // the callbackUrl of <Conference>
 
 	// Vobiz wants an answer within 3 seconds; these limits also keep a slow
 	// or stalled client from holding a connection open.
@@ -66,7 +83,7 @@ func main() {
 		srv.Shutdown(shutdown)
 	}()
 
-	logger.Info("listening for Vobiz conference callbacks", "url", "http://"+*addr+"/conference-events")
+	logger.Info("listening", "answer_url", *public+"/answer", "callback_url", events.CallbackURL)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("server failed", "error", err)
 		os.Exit(1)
