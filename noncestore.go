@@ -1,7 +1,6 @@
 package vobizhook
 
 import (
-	"container/list"
 	"context"
 	"sync"
 	"time"
@@ -16,7 +15,7 @@ const DefaultReplayWindow = 24 * time.Hour
 
 // DefaultMaxNonces is the number of nonces a [MemoryNonceStore] made by
 // [NewMemoryNonceStore](0), and the one a [Handler] creates for itself, keeps
-// at most: roughly 15 MB at the cap.
+// at most: about 12 MB at the cap with Vobiz's 20-digit nonces.
 const DefaultMaxNonces = 100_000
 
 // NonceStore remembers the nonces of verified callbacks so that a replayed
@@ -65,13 +64,22 @@ type MemoryNonceStore struct {
 	mu    sync.Mutex
 	max   int
 	now   func() time.Time // nil means time.Now; set by tests
-	byKey map[string]*list.Element
-	order list.List // of *nonceEntry, oldest claim first
+	epoch time.Time        // times are kept as durations since the first claim
+	seq   uint64           // numbers claims, to tell a live queue entry from a stale one
+	byKey map[string]nonceSlot
+	queue []queuedNonce // claims in order; queue[head:] are pending
+	head  int
 }
 
-type nonceEntry struct {
+type nonceSlot struct {
+	expires time.Duration // since epoch
+	seq     uint64
+}
+
+type queuedNonce struct {
 	nonce   string
-	expires time.Time
+	expires time.Duration
+	seq     uint64
 }
 
 // NewMemoryNonceStore returns an empty store that keeps at most maxEntries
@@ -80,7 +88,7 @@ func NewMemoryNonceStore(maxEntries int) *MemoryNonceStore {
 	if maxEntries <= 0 {
 		maxEntries = DefaultMaxNonces
 	}
-	return &MemoryNonceStore{max: maxEntries, byKey: make(map[string]*list.Element)}
+	return &MemoryNonceStore{max: maxEntries}
 }
 
 // Claim implements [NonceStore]. A window of zero or less claims nothing and
@@ -92,23 +100,26 @@ func (s *MemoryNonceStore) Claim(_ context.Context, nonce string, window time.Du
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.byKey == nil {
-		s.byKey = make(map[string]*list.Element)
+		s.byKey = make(map[string]nonceSlot)
+		s.epoch = s.clock()
 	}
-	now := s.clock()
+	now := s.clock().Sub(s.epoch)
 	s.expire(now)
-	if el, ok := s.byKey[nonce]; ok {
-		// Windows can differ between calls, so the entry may be expired
-		// even though an older one is still at the front.
-		e := el.Value.(*nonceEntry)
-		if now.Before(e.expires) {
+	if slot, ok := s.byKey[nonce]; ok {
+		// Windows can differ between calls, so this claim may be expired
+		// even though an older one is still at the front of the queue.
+		if now < slot.expires {
 			return false, nil
 		}
-		s.remove(el)
+		delete(s.byKey, nonce) // its queue entry is stale now
 	}
 	for len(s.byKey) >= s.limit() {
-		s.remove(s.order.Front())
+		s.evictOldest()
 	}
-	s.byKey[nonce] = s.order.PushBack(&nonceEntry{nonce: nonce, expires: now.Add(window)})
+	s.seq++
+	s.byKey[nonce] = nonceSlot{expires: now + window, seq: s.seq}
+	s.queue = append(s.queue, queuedNonce{nonce: nonce, expires: now + window, seq: s.seq})
+	s.compact()
 	return true, nil
 }
 
@@ -116,9 +127,7 @@ func (s *MemoryNonceStore) Claim(_ context.Context, nonce string, window time.Du
 func (s *MemoryNonceStore) Release(_ context.Context, nonce string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if el, ok := s.byKey[nonce]; ok {
-		s.remove(el)
-	}
+	delete(s.byKey, nonce) // its queue entry is stale now
 	return nil
 }
 
@@ -130,15 +139,65 @@ func (s *MemoryNonceStore) Len() int {
 	return len(s.byKey)
 }
 
-// expire drops expired claims from the front. With one window for all
-// claims, as a Handler uses, insertion order is expiry order and this sweeps
-// every expired claim.
-func (s *MemoryNonceStore) expire(now time.Time) {
-	for el := s.order.Front(); el != nil; el = s.order.Front() {
-		if now.Before(el.Value.(*nonceEntry).expires) {
+func (s *MemoryNonceStore) live(q queuedNonce) bool {
+	slot, ok := s.byKey[q.nonce]
+	return ok && slot.seq == q.seq
+}
+
+// expire drops expired and released claims from the front. With one window
+// for all claims, as a Handler uses, insertion order is expiry order and this
+// sweeps every expired claim.
+func (s *MemoryNonceStore) expire(now time.Duration) {
+	for s.head < len(s.queue) {
+		q := s.queue[s.head]
+		live := s.live(q)
+		if live && now < q.expires {
 			return
 		}
-		s.remove(el)
+		if live {
+			delete(s.byKey, q.nonce)
+		}
+		s.pop()
+	}
+}
+
+// evictOldest removes the oldest live claim, at the cap.
+func (s *MemoryNonceStore) evictOldest() {
+	for s.head < len(s.queue) {
+		q := s.queue[s.head]
+		s.pop()
+		if s.live(q) {
+			delete(s.byKey, q.nonce)
+			return
+		}
+	}
+}
+
+func (s *MemoryNonceStore) pop() {
+	s.queue[s.head] = queuedNonce{} // let the nonce string go
+	s.head++
+}
+
+// compact keeps the queue's memory proportional to the live claims: it drops
+// the popped prefix once it is half the queue, and the stale entries of
+// released claims once they outnumber the cap.
+func (s *MemoryNonceStore) compact() {
+	pending := len(s.queue) - s.head
+	switch {
+	case s.head > 1024 && s.head > pending:
+		n := copy(s.queue, s.queue[s.head:])
+		clear(s.queue[n:])
+		s.queue, s.head = s.queue[:n], 0
+	case pending > 2*s.limit():
+		n := 0
+		for _, q := range s.queue[s.head:] {
+			if s.live(q) {
+				s.queue[n] = q
+				n++
+			}
+		}
+		clear(s.queue[n:])
+		s.queue, s.head = s.queue[:n], 0
 	}
 }
 
@@ -154,9 +213,4 @@ func (s *MemoryNonceStore) clock() time.Time {
 		return s.now()
 	}
 	return time.Now()
-}
-
-func (s *MemoryNonceStore) remove(el *list.Element) {
-	delete(s.byKey, el.Value.(*nonceEntry).nonce)
-	s.order.Remove(el)
 }

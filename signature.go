@@ -614,8 +614,18 @@ func (st *verifierState) requestBase(r *http.Request) baseURL {
 }
 
 func requestPath(r *http.Request) string {
-	if strings.HasPrefix(r.RequestURI, "/") {
-		p, _, _ := strings.Cut(r.RequestURI, "?")
+	uri := r.RequestURI
+	if _, rest, ok := strings.Cut(uri, "://"); ok && !strings.HasPrefix(uri, "/") {
+		// Absolute form, as sent to proxies (and made by httptest.NewRequest).
+		rest, _, _ = strings.Cut(rest, "?")
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
+			uri = rest[i:]
+		} else {
+			uri = "/"
+		}
+	}
+	if strings.HasPrefix(uri, "/") {
+		p, _, _ := strings.Cut(uri, "?")
 		return p
 	}
 	if r.URL != nil {
