@@ -22,12 +22,12 @@ const (
 	// HeaderSignatureV3 holds base64(HMAC-SHA256(AuthToken, baseURL + "." + nonce)),
 	// with the nonce in HeaderSignatureV3Nonce.
 	HeaderSignatureV3      = "X-Vobiz-Signature-V3"
-	HeaderSignatureV3Nonce = "X-Vobiz-Signature-V3-Nonce"
+	HeaderSignatureV3Nonce = "X-Vobiz-Signature-V3-Nonce" // the nonce of the V3 and MA-V3 signatures
 
 	// HeaderSignatureV2 holds base64(HMAC-SHA256(AuthToken, baseURL + nonce)),
 	// with the nonce in HeaderSignatureV2Nonce.
 	HeaderSignatureV2      = "X-Vobiz-Signature-V2"
-	HeaderSignatureV2Nonce = "X-Vobiz-Signature-V2-Nonce"
+	HeaderSignatureV2Nonce = "X-Vobiz-Signature-V2-Nonce" // the nonce of the V2 and MA-V2 signatures
 
 	// HeaderSignatureMAV3 and HeaderSignatureMAV2 are V3 and V2 signatures
 	// keyed with the parent (main) account's Auth Token, sent with a
