@@ -132,6 +132,9 @@ func (n Nonces) IsZero() bool { return n.V3 == "" && n.V2 == "" }
 // request stays blocked in every form. On a store error, Claim releases what
 // it claimed and returns the error: answer with a 5xx so that Vobiz retries.
 func (n Nonces) Claim(ctx context.Context, store NonceStore, window time.Duration) (bool, error) {
+	if store == nil {
+		return false, errNilStore
+	}
 	claimedV3 := false
 	for _, nonce := range [...]string{n.V3, n.V2} {
 		if nonce == "" {
@@ -152,9 +155,14 @@ func (n Nonces) Claim(ctx context.Context, store NonceStore, window time.Duratio
 	return true, nil
 }
 
+var errNilStore = errors.New("vobizhook: nil NonceStore")
+
 // Release releases the nonces of n in store, so that a retry of the request
 // is handled: call it when handling a claimed request failed.
 func (n Nonces) Release(ctx context.Context, store NonceStore) error {
+	if store == nil {
+		return errNilStore
+	}
 	var errs []error
 	for _, nonce := range [...]string{n.V3, n.V2} {
 		if nonce == "" {

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -683,4 +684,14 @@ func BenchmarkVerify(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestNoncesNilStore(t *testing.T) {
+	n := Nonces{V3: nonceA}
+	_, err := n.Claim(t.Context(), nil, time.Minute)
+	assert.Error(t, err)
+	assert.Error(t, n.Release(t.Context(), nil))
+	ok, err := Nonces{}.Claim(t.Context(), NewMemoryNonceStore(1), time.Minute)
+	require.NoError(t, err)
+	assert.True(t, ok, "no nonce: nothing to claim")
 }
