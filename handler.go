@@ -29,6 +29,13 @@ import (
 //   - 405 (with Allow: GET, POST), 413, 415 or 400 for a request that is not a
 //     well-formed callback; nothing is dispatched. The plain-text body names
 //     the parameter at fault and what was expected.
+//   - 403 when a token is set (AuthToken, AuthTokens, ParentAuthToken or
+//     ParentAuthTokens) and the request has no valid Vobiz signature; it is
+//     checked before the body is read, and nothing is dispatched.
+//   - 200 without dispatch for a signed request whose nonce was already
+//     handled within ReplayWindow: a retry or a replay.
+//   - 503 when the NonceStore fails, and 500 when CallbackURL is invalid,
+//     so that Vobiz retries once the fault is fixed.
 //
 // Every refused request is logged once at Warn, handled events at Debug.
 // Header values are never logged.
@@ -65,6 +72,33 @@ type Handler struct {
 	// <Conference>; used for signing. Set it whenever the server sits behind
 	// a proxy or load balancer: the URL Vobiz signed is the public one.
 	CallbackURL string
+
+	// AuthTokens are more accepted account Auth Tokens, tried after
+	// AuthToken: list the old one here while rotating. Setting any token
+	// turns verification on, as AuthToken does.
+	AuthTokens []string
+
+	// ParentAuthToken and ParentAuthTokens are the parent (main) account's
+	// Auth Token(s), which verify the MA-V3 and MA-V2 signatures Vobiz adds to
+	// a sub-account's callbacks. Either one alone also turns verification on.
+	ParentAuthToken  string
+	ParentAuthTokens []string
+
+	// TrustForwardedHeaders, when CallbackURL is empty, rebuilds the signed
+	// URL with the scheme from X-Forwarded-Proto and the host from
+	// X-Forwarded-Host. Set it only behind a proxy that sets both.
+	TrustForwardedHeaders bool
+
+	// ReplayWindow is how long a handled nonce is remembered; zero or
+	// negative means DefaultReplayWindow.
+	ReplayWindow time.Duration
+
+	// NonceStore remembers handled nonces; nil means an in-memory store of
+	// DefaultMaxNonces entries, created on first use and shared by the
+	// requests of this Handler. Use a shared store behind several replicas.
+	NonceStore NonceStore
+
+	sig sigState // built from the fields above on the first request
 }
 
 // ackBody answers every accepted callback. Vobiz ignores the body of a
@@ -86,21 +120,31 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, ErrMethodNotAllowed)
 		return
 	}
+	nonces, ok := h.verify(w, r)
+	if !ok {
+		return
+	}
 	ev, err := parseRequest(r, h.maxBodyBytes(), h.Location)
 	if err != nil {
 		h.refuse(w, r, err)
 		return
 	}
+	if !nonces.IsZero() {
+		h.dispatchOnce(w, r, ev, nonces)
+		return
+	}
 	h.dispatch(w, r, ev)
 }
 
-func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev ConferenceEvent) {
+// dispatch calls the func for ev's action and answers; it reports false when
+// the func failed (and 500 was answered).
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev ConferenceEvent) bool {
 	ctx := r.Context()
 	fn := h.funcFor(ev.Action)
 	if fn == nil {
 		h.debug(ctx, "vobizhook: callback acknowledged, no func for its action", ev)
 		ack(w)
-		return
+		return true
 	}
 	if err := call(ctx, fn, ev); err != nil {
 		attrs := []slog.Attr{
@@ -114,10 +158,11 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev Conference
 		}
 		h.logger().LogAttrs(ctx, slog.LevelError, "vobizhook: callback failed; answering 500 so Vobiz retries", attrs...)
 		writePlain(w, http.StatusInternalServerError, "vobizhook: internal error handling the callback")
-		return
+		return false
 	}
 	h.debug(ctx, "vobizhook: callback handled", ev)
 	ack(w)
+	return true
 }
 
 // funcFor returns the func registered for action, or nil.
@@ -181,6 +226,8 @@ func statusFor(err error) int {
 		return http.StatusUnsupportedMediaType
 	case errors.Is(err, ErrBodyTooLarge):
 		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature):
+		return http.StatusForbidden
 	default:
 		return http.StatusBadRequest
 	}
