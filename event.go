@@ -198,14 +198,19 @@ func namedIndex(name string) int {
 // and DEL: nothing Vobiz sends needs them, and they poison logs.
 func cleanText(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c >= utf8.RuneSelf {
-			return c >= utf8.RuneSelf && utf8.ValidString(s[i:]) && noControl(s[i:])
+		// One unsigned comparison catches c < 0x20 (which wraps around) and
+		// c >= 0x7f (DEL and every non-ASCII byte).
+		if s[i]-0x20 >= 0x7f-0x20 {
+			return cleanTextSlow(s[i:])
 		}
 	}
 	return true
 }
 
-func noControl(s string) bool {
+func cleanTextSlow(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
 			return false
@@ -297,6 +302,9 @@ func parseTimestamp(v string, loc *time.Location) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
+	if t, ok := parseDateTime(v, loc); ok {
+		return t, nil
+	}
 	if t, err := time.ParseInLocation(timestampLayout, v, loc); err == nil {
 		return t, nil
 	}
@@ -304,4 +312,64 @@ func parseTimestamp(v string, loc *time.Location) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, reasonError(`want "2006-01-02 15:04:05[.fraction]" or RFC 3339`)
+}
+
+// parseDateTime is a fast path for the exact shape Vobiz sends,
+// "2006-01-02 15:04:05" with an optional "." and 1 to 9 digits. It accepts a
+// subset of what time.ParseInLocation(timestampLayout, ...) accepts, with the
+// same result (FuzzParseDateTime checks this); anything else reports false
+// and takes the general path.
+func parseDateTime(v string, loc *time.Location) (time.Time, bool) {
+	if len(v) < 19 || v[4] != '-' || v[7] != '-' || v[10] != ' ' || v[13] != ':' || v[16] != ':' {
+		return time.Time{}, false
+	}
+	year, ok1 := digits(v[0:4])
+	month, ok2 := digits(v[5:7])
+	day, ok3 := digits(v[8:10])
+	hour, ok4 := digits(v[11:13])
+	minute, ok5 := digits(v[14:16])
+	sec, ok6 := digits(v[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) ||
+		month < 1 || month > 12 || day < 1 || day > daysIn(time.Month(month), year) ||
+		hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if frac := v[19:]; frac != "" {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return time.Time{}, false
+		}
+		n, ok := digits(frac[1:])
+		if !ok {
+			return time.Time{}, false
+		}
+		for range 10 - len(frac) {
+			n *= 10
+		}
+		nsec = n
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc), true
+}
+
+// digits parses a short run of ASCII digits.
+func digits(s string) (int, bool) {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		n = n*10 + int(c)
+	}
+	return n, true
+}
+
+func daysIn(m time.Month, year int) int {
+	if m == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31 - int((m-1)%7%2)
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // seedBodies adds the form bodies of every recorded payload to a fuzz corpus.
@@ -129,4 +130,25 @@ func validMethod(m string) bool {
 		}
 	}
 	return true
+}
+
+// FuzzParseDateTime checks the timestamp fast path against the standard
+// library: whatever it accepts, time.ParseInLocation accepts with the same
+// instant.
+func FuzzParseDateTime(f *testing.F) {
+	for _, s := range []string{
+		"2026-05-19 10:32:15", "2026-08-31 20:08:21.073308", "2024-02-29 23:59:59", "2023-02-29 00:00:00",
+		"2026-04-31 00:00:00", "2026-12-31 24:00:00", "2026-05-19 10:32:15.", "2026-05-19 10:32:15.1234567891",
+		"0000-01-01 00:00:00", "2026-05-19T10:32:15Z",
+	} {
+		f.Add(s)
+	}
+	ist := time.FixedZone("IST", 19800)
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseDateTime(s, ist)
+		want, err := time.ParseInLocation(timestampLayout, s, ist)
+		if ok && (err != nil || !got.Equal(want) || got.Location() != want.Location()) {
+			t.Fatalf("parseDateTime(%q) = %v, ParseInLocation = %v, %v", s, got, want, err)
+		}
+	})
 }
