@@ -26,6 +26,7 @@ import (
 //   - 500 when the func returned an error or panicked, so Vobiz retries (up
 //     to three times). Make the funcs idempotent: a retry, or a duplicate
 //     delivery, brings the same event again.
+//   - 503 when the Tracker is full ([ErrTrackerFull]), so Vobiz retries.
 //   - 405 (with Allow: GET, POST), 413, 415 or 400 for a request that is not a
 //     well-formed callback; nothing is dispatched. The plain-text body names
 //     the parameter at fault and what was expected.
@@ -65,6 +66,12 @@ type Handler struct {
 	// <Conference>; used for signing. Set it whenever the server sits behind
 	// a proxy or load balancer: the URL Vobiz signed is the public one.
 	CallbackURL string
+
+	// Tracker, when set, applies every enter, exit, start and end to it
+	// before the funcs run, and calls them as it derives: OnStart and OnEnd
+	// exactly once per conference, also on Vobiz traffic without start and
+	// end, and OnEnter and OnExit never for duplicates. See [Tracker].
+	Tracker *Tracker
 }
 
 // ackBody answers every accepted callback. Vobiz ignores the body of a
@@ -97,6 +104,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev ConferenceEvent) {
 	ctx := r.Context()
 	fn := h.funcFor(ev.Action)
+	if h.Tracker != nil {
+		fn = h.Tracker.handlerFunc(h, ev, fn)
+	}
 	if fn == nil {
 		h.debug(ctx, "vobizhook: callback acknowledged, no func for its action", ev)
 		ack(w)
@@ -111,6 +121,11 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev Conference
 		}
 		if pe, ok := errors.AsType[*PanicError](err); ok {
 			attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+		}
+		if errors.Is(err, ErrTrackerFull) {
+			h.logger().LogAttrs(ctx, slog.LevelWarn, "vobizhook: tracker full; answering 503 so Vobiz retries", attrs...)
+			writePlain(w, http.StatusServiceUnavailable, "vobizhook: busy, retry later")
+			return
 		}
 		h.logger().LogAttrs(ctx, slog.LevelError, "vobizhook: callback failed; answering 500 so Vobiz retries", attrs...)
 		writePlain(w, http.StatusInternalServerError, "vobizhook: internal error handling the callback")
