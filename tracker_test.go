@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -1031,4 +1032,67 @@ func BenchmarkTrackerMemoryPerMember(b *testing.B) {
 		runtime.KeepAlive(tr)
 	}
 	b.ReportMetric(perMember, "bytes/member")
+}
+
+// FuzzTrackerSequence applies arbitrary sequences of events for one
+// conference (each byte: action, member, flag) and checks the invariants the
+// Tracker promises, then that replaying the whole sequence calls nothing.
+func FuzzTrackerSequence(f *testing.F) {
+	f.Add([]byte{0x00, 0x04, 0x01, 0x05 | 0x80})
+	f.Add([]byte{0x02, 0x00, 0x08, 0x01, 0x09 | 0x80, 0x03})
+	f.Add([]byte{0x03, 0x01, 0x00, 0x40, 0x41})
+	f.Fuzz(func(t *testing.T, seq []byte) {
+		if len(seq) > 64 {
+			seq = seq[:64]
+		}
+		tr := &Tracker{}
+		rec := newRecorder()
+		h := rec.handler(tr)
+		ctx := context.Background()
+		events := make([]ConferenceEvent, len(seq))
+		for i, b := range seq {
+			ev := ConferenceEvent{
+				Action:         [4]Action{ActionEnter, ActionExit, ActionStart, ActionEnd}[b&3],
+				ConferenceUUID: "u", ConferenceName: "room",
+				CallUUID: fmt.Sprint("c", b>>2&7), MemberID: fmt.Sprint(b >> 2 & 7),
+				From: fmt.Sprint("91", b>>2&7), CurrentSize: -1,
+			}
+			switch {
+			case b&0x80 != 0 && ev.Action == ActionExit:
+				ev.LastMember = true
+				ev.Params = url.Values{"ConferenceLastMember": {"true"}}
+			case b&0x40 != 0 && ev.Action == ActionExit:
+				ev.Params = url.Values{"ConferenceLastMember": {"false"}}
+			case b&0x80 != 0:
+				ev.CurrentSize = int(b >> 5 & 1)
+				ev.Params = url.Values{"ConferenceCurrentSize": {fmt.Sprint(ev.CurrentSize)}}
+			}
+			events[i] = ev
+		}
+		wasEnded := false
+		for _, ev := range events {
+			_, err := tr.apply(ctx, &ev, h)
+			require.NoError(t, err)
+			c, ok := tr.Conference("u")
+			require.True(t, ok)
+			require.False(t, wasEnded && !c.Ended, "ended never reverts")
+			wasEnded = c.Ended
+			if c.Ended {
+				require.Empty(t, c.Members)
+			}
+			for _, m := range c.Members {
+				_, inPast := Conference{Past: c.Past}.Lookup(m.CallUUID, m.MemberID)
+				require.False(t, inPast, "a member is present or past, not both")
+			}
+		}
+		require.Equal(t, min(len(events), 1), rec.count[ActionStart])
+		require.LessOrEqual(t, rec.count[ActionEnd], 1)
+		require.Equal(t, wasEnded, rec.count[ActionEnd] == 1)
+		calls := len(rec.calls)
+		for _, ev := range events {
+			_, err := tr.apply(ctx, &ev, h)
+			require.NoError(t, err)
+		}
+		require.Equal(t, calls, len(rec.calls), "a replay calls nothing")
+	})
 }
