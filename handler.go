@@ -67,10 +67,11 @@ type Handler struct {
 	// a proxy or load balancer: the URL Vobiz signed is the public one.
 	CallbackURL string
 
-	// Tracker, when set, applies every enter, exit, start and end to it
-	// before the funcs run, and calls them as it derives: OnStart and OnEnd
-	// exactly once per conference, also on Vobiz traffic without start and
-	// end, and OnEnter and OnExit never for duplicates. See [Tracker].
+	// Tracker, when set, receives every enter, exit, start and end, and the
+	// funcs are called for the steps it derives: OnStart and OnEnd exactly
+	// once per conference, also on Vobiz traffic without start and end, and
+	// OnEnter and OnExit never for duplicates. Each step is committed once
+	// its func returned nil. See [Tracker].
 	Tracker *Tracker
 }
 
