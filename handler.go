@@ -26,6 +26,7 @@ import (
 //   - 500 when the func returned an error or panicked, so Vobiz retries (up
 //     to three times). Make the funcs idempotent: a retry, or a duplicate
 //     delivery, brings the same event again.
+//   - 503 when the Tracker is full ([ErrTrackerFull]), so Vobiz retries.
 //   - 405 (with Allow: GET, POST), 413, 415 or 400 for a request that is not a
 //     well-formed callback; nothing is dispatched. The plain-text body names
 //     the parameter at fault and what was expected.
@@ -101,6 +102,13 @@ type Handler struct {
 	// requests of this Handler. Use a shared store behind several replicas.
 	NonceStore NonceStore
 
+	// Tracker, when set, receives every enter, exit, start and end, and the
+	// funcs are called for the steps it derives: OnStart and OnEnd exactly
+	// once per conference, also on Vobiz traffic without start and end, and
+	// OnEnter and OnExit never for duplicates. Each step is committed once
+	// its func returned nil. See [Tracker].
+	Tracker *Tracker
+
 	sig sigState // built from the fields above on the first request
 }
 
@@ -144,6 +152,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev ConferenceEvent) bool {
 	ctx := r.Context()
 	fn := h.funcFor(ev.Action)
+	if h.Tracker != nil {
+		fn = h.Tracker.handlerFunc(h, ev, fn)
+	}
 	if fn == nil {
 		h.debug(ctx, "vobizhook: callback acknowledged, no func for its action", ev)
 		ack(w)
@@ -158,6 +169,11 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev Conference
 		}
 		if pe, ok := errors.AsType[*PanicError](err); ok {
 			attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+		}
+		if errors.Is(err, ErrTrackerFull) {
+			h.logger().LogAttrs(ctx, slog.LevelWarn, "vobizhook: tracker full; answering 503 so Vobiz retries", attrs...)
+			writePlain(w, http.StatusServiceUnavailable, "vobizhook: busy, retry later")
+			return false
 		}
 		h.logger().LogAttrs(ctx, slog.LevelError, "vobizhook: callback failed; answering 500 so Vobiz retries", attrs...)
 		writePlain(w, http.StatusInternalServerError, "vobizhook: internal error handling the callback")

@@ -1,0 +1,299 @@
+// Command dashboard is a live view of Vobiz conferences: it mounts a
+// vobizhook.Handler with a vobizhook.Tracker at the callbackUrl route and
+// serves a page that shows rooms and members as they change, fed by
+// server-sent events.
+//
+//	go run ./examples/dashboard -addr 127.0.0.1:8080 -demo
+//
+// Point <Conference callbackUrl="https://your.host/vobiz/conference"> at it
+// (through a TLS-terminating proxy), or run it with -demo to watch simulated
+// rooms. Set VOBIZ_AUTH_TOKEN (and -callback-url behind a proxy) to have
+// callbacks' signatures checked. Routes:
+//
+//	GET|POST /vobiz/conference  Vobiz callbacks (the Handler)
+//	GET /                       the page
+//	GET /events                 server-sent events: "snapshot", then "change"
+//	GET /api/conferences        the current snapshot as JSON
+package main
+
+import (
+	"context"
+	crand "crypto/rand"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/vobizhook/vobizhook"
+)
+
+//go:embed index.html
+var indexHTML []byte
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	path := flag.String("path", "/vobiz/conference", "route of the callbackUrl")
+	callbackURL := flag.String("callback-url", "", "public callbackUrl as configured on <Conference>, for signature checks behind a proxy")
+	demo := flag.Bool("demo", false, "post simulated conference callbacks to this server")
+	flag.Parse()
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, logger, *addr, *path, *callbackURL, *demo); err != nil {
+		logger.Error("dashboard", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, logger *slog.Logger, addr, path, callbackURL string, demo bool) error {
+	tracker := &vobizhook.Tracker{}
+	handler := &vobizhook.Handler{
+		Tracker:     tracker,
+		Logger:      logger,
+		AuthToken:   os.Getenv("VOBIZ_AUTH_TOKEN"),
+		CallbackURL: callbackURL,
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := newServer(tracker, handler, path)
+	logger.Info("dashboard listening", "url", "http://"+ln.Addr().String()+"/", "callback_path", path)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if demo {
+		go simulate(ctx, logger, "http://"+ln.Addr().String()+path)
+	}
+	go sweep(ctx, tracker)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// newServer builds the server with timeouts suited to callbacks and pages.
+// The event stream, which outlives them, manages its own deadlines, and is
+// ended by Shutdown through RegisterOnShutdown.
+func newServer(tracker *vobizhook.Tracker, handler *vobizhook.Handler, path string) *http.Server {
+	streams := &eventStream{tracker: tracker, heartbeat: 15 * time.Second, writeWindow: 10 * time.Second, done: make(chan struct{})}
+	srv := &http.Server{
+		Handler:           newMux(tracker, handler, path, streams),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	srv.RegisterOnShutdown(streams.close)
+	return srv
+}
+
+func newMux(tracker *vobizhook.Tracker, handler *vobizhook.Handler, path string, streams *eventStream) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle(path, handler)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'")
+		w.Write(indexHTML)
+	})
+	mux.HandleFunc("GET /api/conferences", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(tracker.Conferences())
+	})
+	mux.Handle("GET /events", streams)
+	return mux
+}
+
+// eventStream serves the tracker's changes as server-sent events: a
+// "snapshot" event with every conference, then one "change" event per
+// change with the conference's new state (null once removed). A subscriber
+// that fell behind gets a fresh snapshot instead.
+type eventStream struct {
+	tracker     *vobizhook.Tracker
+	heartbeat   time.Duration // comment line sent when idle, to keep proxies and deadlines happy
+	writeWindow time.Duration // deadline for each write
+	once        sync.Once
+	done        chan struct{} // closed at shutdown
+}
+
+func (s *eventStream) close() { s.once.Do(func() { close(s.done) }) }
+
+type changeEvent struct {
+	Change     vobizhook.Change              `json:"change"`
+	Conference *vobizhook.ConferenceSnapshot `json:"conference"`
+}
+
+func (s *eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The server's WriteTimeout would cut the stream: each write extends
+	// the deadline. (Its ReadTimeout does not matter here: net/http lifts
+	// the read deadline once the request has been read.)
+	rc := http.NewResponseController(w)
+	changes, cancel := s.tracker.Subscribe(256)
+	defer cancel()
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	write := func(event string, v any) error {
+		if err := rc.SetWriteDeadline(time.Now().Add(s.writeWindow)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		if event != "" {
+			data, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, data); err != nil {
+				return err
+			}
+		} else if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+
+	if write("snapshot", s.tracker.Conferences()) != nil {
+		return
+	}
+	tick := time.NewTicker(s.heartbeat)
+	defer tick.Stop()
+	for {
+		var err error
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.done:
+			return
+		case <-tick.C:
+			err = write("", nil)
+		case ch, ok := <-changes:
+			if !ok {
+				return
+			}
+			if ch.Dropped > 0 {
+				err = write("snapshot", s.tracker.Conferences())
+				break
+			}
+			ev := changeEvent{Change: ch}
+			if c, ok := s.tracker.Conference(ch.ConferenceUUID); ok {
+				ev.Conference = &c
+			}
+			err = write("change", ev)
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// sweep lets ended rooms leave the page even when callbacks stop coming.
+func sweep(ctx context.Context, tracker *vobizhook.Tracker) {
+	t := time.NewTicker(30 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			tracker.Sweep()
+		}
+	}
+}
+
+// simulate posts live-style callbacks (enter and exit only, as Vobiz sends
+// today) for a few rooms to callbackURL until ctx ends.
+func simulate(ctx context.Context, logger *slog.Logger, callbackURL string) {
+	type room struct {
+		name, uuid string
+		members    []string // member IDs present
+	}
+	rooms := []*room{{name: "standup"}, {name: "sales"}, {name: "support"}}
+	client := &http.Client{Timeout: 3 * time.Second}
+	nextMember := 100
+	post := func(form url.Values) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, callbackURL, strings.NewReader(form.Encode()))
+		if err != nil {
+			return
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("User-Agent", "Vobiz")
+		resp, err := client.Do(req)
+		if err != nil {
+			if ctx.Err() == nil {
+				logger.Warn("demo: posting callback", "error", err)
+			}
+			return
+		}
+		resp.Body.Close()
+	}
+	tick := time.NewTicker(700 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		r := rooms[rand.IntN(len(rooms))]
+		if r.uuid == "" {
+			r.uuid = strings.ToLower(crand.Text()[:16]) // a new session of this room
+		}
+		form := url.Values{
+			"ConferenceUUID": {r.uuid}, "ConferenceName": {r.name},
+		}
+		if len(r.members) == 0 || (len(r.members) < 6 && rand.IntN(3) > 0) {
+			nextMember++
+			id := fmt.Sprint(nextMember)
+			form.Set("ConferenceAction", "enter")
+			form.Set("Event", "ConferenceEnter")
+			form.Set("ConferenceMemberID", id)
+			form.Set("CallUUID", "call-"+id)
+			form.Set("From", fmt.Sprintf("9198%08d", rand.IntN(1e8)))
+			form.Set("To", "918045678901")
+			form.Set("Direction", "inbound")
+			form.Set("CallStatus", "in-progress")
+			form.Set("ConferenceFirstMember", fmt.Sprint(len(r.members) == 0))
+			r.members = append(r.members, id)
+		} else {
+			i := rand.IntN(len(r.members))
+			id := r.members[i]
+			r.members = append(r.members[:i], r.members[i+1:]...)
+			form.Set("ConferenceAction", "exit")
+			form.Set("Event", "ConferenceExit")
+			form.Set("ConferenceMemberID", id)
+			form.Set("CallUUID", "call-"+id)
+			form.Set("ConferenceLastMember", fmt.Sprint(len(r.members) == 0))
+			if len(r.members) == 0 {
+				r.uuid = ""
+			}
+		}
+		post(form)
+	}
+}
