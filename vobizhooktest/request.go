@@ -128,6 +128,8 @@ func newRequest(ev vobizhook.ConferenceEvent, o options) (*http.Request, error) 
 	r.Header.Set("User-Agent", UserAgent)
 	if body != nil {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		setBody(r, nil) // a server request always has a body
 	}
 	asIncoming(r)
 	if err := sign(r, u.String(), o); err != nil {
