@@ -5,12 +5,12 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vobizhook/vobizhook"
 )
@@ -110,18 +110,13 @@ func newRequest(ev vobizhook.ConferenceEvent, o options) (*http.Request, error) 
 		return nil, err
 	}
 	params := EncodeEvent(ev)
-	var body *strings.Reader
+	var body io.Reader // nil for GET: the parameters go in the query
 	if o.method == http.MethodGet {
 		u.RawQuery = joinQuery(u.RawQuery, params)
 	} else {
-		body = strings.NewReader(params)
+		body = strings.NewReader(params) // sets ContentLength and GetBody
 	}
-	var r *http.Request
-	if body != nil {
-		r, err = http.NewRequestWithContext(context.Background(), o.method, u.String(), body)
-	} else {
-		r, err = http.NewRequestWithContext(context.Background(), o.method, u.String(), nil)
-	}
+	r, err := http.NewRequestWithContext(context.Background(), o.method, u.String(), body)
 	if err != nil {
 		return nil, fmt.Errorf("vobizhooktest: %w", err)
 	}
@@ -129,7 +124,7 @@ func newRequest(ev vobizhook.ConferenceEvent, o options) (*http.Request, error) 
 	if body != nil {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	} else {
-		setBody(r, nil) // a server request always has a body
+		setBody(r, nil) // a server request always has a non-nil Body
 	}
 	asIncoming(r)
 	if err := sign(r, u.String(), o); err != nil {
@@ -293,10 +288,4 @@ func extraNames(params url.Values) []string {
 	}
 	slices.Sort(names[known:])
 	return names
-}
-
-// formatSessionStart writes a time as Vobiz's SessionStart: UTC with
-// microseconds.
-func formatSessionStart(t time.Time) string {
-	return t.UTC().Format("2006-01-02 15:04:05.000000")
 }

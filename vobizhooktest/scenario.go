@@ -41,17 +41,19 @@ func ParseStyle(s string) (Style, error) {
 	return "", fmt.Errorf("%w: style %q: want live or classic", ErrInvalidScenario, s)
 }
 
-// Defaults of a [Scenario]'s zero fields.
+// Defaults of a [Scenario]'s zero fields, and its bound.
 const (
-	DefaultRoom         = "TestRoom"
+	// DefaultRoom is the conference name of a Scenario without Room.
+	DefaultRoom = "TestRoom"
+	// DefaultParticipants is the size of a Scenario without Participants.
 	DefaultParticipants = 3
 	// MaxParticipants bounds Scenario.Participants. Vobiz rooms hold 200
 	// participants by default.
 	MaxParticipants = 10000
 )
 
-// DefaultStart is when a Scenario with a zero Start begins.
-var DefaultStart = time.Date(2026, 5, 19, 10, 30, 0, 0, time.UTC)
+// defaultStart is when a Scenario with a zero Start begins.
+var defaultStart = time.Date(2026, 5, 19, 10, 30, 0, 0, time.UTC)
 
 // ErrInvalidScenario is wrapped by the errors of a [Scenario] whose fields
 // are out of range.
@@ -94,7 +96,8 @@ type Scenario struct {
 	// duplicate follows its original within the next three deliveries.
 	Duplicates float64
 
-	// Start is when the first participant joins; zero means DefaultStart.
+	// Start is when the first participant joins; zero means
+	// 2026-05-19 10:30:00 UTC.
 	Start time.Time
 }
 
@@ -129,7 +132,7 @@ func (s Scenario) normalized() (Scenario, error) {
 		return s, fmt.Errorf("%w: Duplicates %v: want a probability from 0 to 1", ErrInvalidScenario, s.Duplicates)
 	}
 	if s.Start.IsZero() {
-		s.Start = DefaultStart
+		s.Start = defaultStart
 	}
 	return s, nil
 }
@@ -386,4 +389,10 @@ func randomString(rng *rand.Rand, alphabet string, n int) string {
 		b[i] = alphabet[rng.IntN(len(alphabet))]
 	}
 	return string(b)
+}
+
+// formatSessionStart writes a time as Vobiz's SessionStart: UTC with
+// microseconds.
+func formatSessionStart(t time.Time) string {
+	return t.UTC().Format("2006-01-02 15:04:05.000000")
 }
