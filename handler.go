@@ -65,7 +65,10 @@ type Handler struct {
 	Location *time.Location
 
 	// AuthToken is the Vobiz account Auth Token. When set, every request
-	// must carry a valid Vobiz signature; see signature.go.
+	// must carry a valid Vobiz signature (X-Vobiz-Signature-V3 or -V2),
+	// checked before the body is read; anything else is answered 403. When
+	// no token is set at all, unsigned requests are accepted and the Handler
+	// logs once, at Warn, that verification is off.
 	AuthToken string
 
 	// CallbackURL is the public callbackUrl exactly as configured on
