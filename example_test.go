@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 
 	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/vobizhooktest"
 )
 
 // Mount a Handler at the route of the callbackUrl set on <Conference>.
@@ -25,12 +25,18 @@ func ExampleHandler() {
 		},
 	})
 
-	// What Vobiz posts when a participant joins (from its documentation).
-	body := "ConferenceAction=enter&ConferenceUUID=3f9a1b2c-44de-4f0a-b832-7c0a12345678" +
-		"&ConferenceName=WeeklyStandup&CallUUID=9a0e0208-d01a-4572-9a04-fe583a05ac53" +
-		"&From=918071387423&To=919624705678&ConferenceCurrentSize=3&Timestamp=2026-05-19+10%3A32%3A15"
-	r := httptest.NewRequest(http.MethodPost, "/conference-events", strings.NewReader(body))
-	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	// What Vobiz posts when a participant joins, built with the test kit.
+	r, err := vobizhooktest.NewRequest(vobizhook.ConferenceEvent{
+		Action:         vobizhook.ActionEnter,
+		ConferenceName: "WeeklyStandup",
+		CallUUID:       "9a0e0208-d01a-4572-9a04-fe583a05ac53",
+		From:           "918071387423",
+		To:             "919624705678",
+		CurrentSize:    3,
+	}, vobizhooktest.WithURL("https://app.example/conference-events"))
+	if err != nil {
+		panic(err)
+	}
 	w := httptest.NewRecorder()
 	mux.ServeHTTP(w, r)
 	fmt.Println(w.Code)

@@ -1,0 +1,485 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/vobizhooktest"
+)
+
+const testToken = "cli-test-token-0123456789"
+
+var silent = slog.New(slog.DiscardHandler)
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a server.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// runCmd runs the command in-process and returns its exit status and output.
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr syncBuffer
+	code := runContext(context.Background(), args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestUsageAndExitCodes(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string // substring
+		stderr string // substring
+	}{
+		{"no command", nil, 2, "", "Commands:"},
+		{"help", []string{"help"}, 0, "Commands:", ""},
+		{"-h", []string{"-h"}, 0, "simulate", ""},
+		{"unknown command", []string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{"listen -h", []string{"listen", "-h"}, 0, "Usage: vobizhook listen", ""},
+		{"send -h", []string{"send", "-help"}, 0, "Usage: vobizhook send -url URL", ""},
+		{"simulate -h", []string{"simulate", "-h"}, 0, "-duplicates probability", ""},
+		{"demo -h", []string{"demo", "--help"}, 0, "Usage: vobizhook demo", ""},
+		{"bad flag", []string{"listen", "-port", "1"}, 2, "", "flag provided but not defined: -port"},
+		{"bad flag value", []string{"simulate", "-url", "http://x/", "-participants", "many"}, 2, "", `invalid value "many"`},
+		{"listen: path without slash", []string{"listen", "-path", "hook"}, 2, "", "starting with /"},
+		{"listen: bad callback URL", []string{"listen", "-callback-url", "ftp://x/"}, 2, "", "-callback-url"},
+		{"listen: stray argument", []string{"listen", "now"}, 2, "", "unexpected arguments: now"},
+		{"send: no URL", []string{"send", "a.http"}, 2, "", "-url is required"},
+		{"send: relative URL", []string{"send", "-url", "/cb", "a.http"}, 2, "", "invalid callback URL"},
+		{"send: no files", []string{"send", "-url", "http://127.0.0.1:1/cb"}, 2, "", "no files to send"},
+		{"simulate: no URL", []string{"simulate"}, 2, "", "-url is required"},
+		{"simulate: bad style", []string{"simulate", "-url", "http://x/", "-style", "modern"}, 2, "", "want live or classic"},
+		{"simulate: bad probability", []string{"simulate", "-url", "http://x/", "-duplicates", "1.5"}, 2, "", "-duplicates 1.5"},
+		{"simulate: no participants", []string{"simulate", "-url", "http://x/", "-participants", "0"}, 2, "", "-participants 0"},
+		{"simulate: bad concurrency", []string{"simulate", "-url", "http://x/", "-concurrency", "0"}, 2, "", "-concurrency 0"},
+		{"simulate: no conferences", []string{"simulate", "-url", "http://x/", "-conferences", "0"}, 2, "", "-conferences 0"},
+		{"demo: bad style", []string{"demo", "-style", "x"}, 2, "", "-style"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runCmd(t, tt.args...)
+			assert.Equal(t, tt.code, code, "stdout: %s\nstderr: %s", stdout, stderr)
+			assert.Contains(t, stdout, tt.stdout)
+			assert.Contains(t, stderr, tt.stderr)
+			if tt.code == 2 && len(tt.args) > 0 && tt.args[0] != "frobnicate" {
+				assert.Contains(t, stderr, "Usage: vobizhook", "a usage error shows the usage")
+			}
+		})
+	}
+}
+
+// startListen runs `listen args...` in-process on a free port and returns
+// the callback URL, the outputs and a func that stops it and returns its
+// exit status.
+func startListen(t *testing.T, args ...string) (string, *syncBuffer, *syncBuffer, func() int) {
+	t.Helper()
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- runContext(ctx, append([]string{"listen", "-addr", "127.0.0.1:0"}, args...), &stdout, &stderr)
+	}()
+	url := waitServing(t, &stderr, done)
+	return url, &stdout, &stderr, func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(10 * time.Second):
+			t.Fatal("listen did not stop")
+			return -1
+		}
+	}
+}
+
+var servingLine = regexp.MustCompile(`serving (http://\S+) `)
+
+func waitServing(t *testing.T, stderr *syncBuffer, done chan int) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := servingLine.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("listen exited with %d: %s", code, stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	t.Fatalf("listen did not start: %s", stderr.String())
+	return ""
+}
+
+// post sends the kit-built request r to a live server.
+func post(t *testing.T, r *http.Request) int {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(vobizhooktest.MustClientRequest(t, r))
+	require.NoError(t, err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func enterEvent() vobizhook.ConferenceEvent {
+	return vobizhook.ConferenceEvent{
+		Action: vobizhook.ActionEnter, Event: "ConferenceEnter", ConferenceUUID: "conf-1",
+		ConferenceName: "Weekly Standup", MemberID: "249", FirstMember: true, CallUUID: "call-1",
+		From: "918071387423", To: "919624705678", Direction: "inbound", CallStatus: "in-progress",
+		CurrentSize: -1,
+	}
+}
+
+func TestListenHumanOutput(t *testing.T) {
+	url, stdout, stderr, stop := startListen(t, "-auth-token", testToken)
+	assert.Contains(t, stderr.String(), "signatures required")
+
+	signed := vobizhooktest.MustNewRequest(t, enterEvent(), vobizhooktest.WithURL(url), vobizhooktest.WithAuthToken(testToken), vobizhooktest.WithCredentialHeaders())
+	assert.Equal(t, 200, post(t, signed))
+	assert.Equal(t, 200, post(t, signed), "a replay is acknowledged")
+	assert.Equal(t, 403, post(t, vobizhooktest.MustNewRequest(t, enterEvent(), vobizhooktest.WithURL(url))))
+	assert.Equal(t, 403, post(t, vobizhooktest.MustNewRequest(t, enterEvent(), vobizhooktest.WithURL(url), vobizhooktest.WithAuthToken("wrong-token"))))
+	assert.Equal(t, 404, post(t, vobizhooktest.MustNewRequest(t, enterEvent(), vobizhooktest.WithURL(strings.TrimSuffix(url, "/conference-events")+"/wrong"))))
+	bad := enterEvent()
+	bad.Params = map[string][]string{"ConferenceCurrentSize": {"x"}} // ignored: fields win
+	bad.CurrentSize = 2
+	r := vobizhooktest.MustNewRequest(t, bad, vobizhooktest.WithURL(url), vobizhooktest.WithAuthToken(testToken), vobizhooktest.WithMethod(http.MethodPut))
+	assert.Equal(t, 405, post(t, r))
+
+	assert.Equal(t, 0, stop())
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	require.Len(t, lines, 6, stdout.String())
+	assert.Regexp(t, `^\d\d:\d\d:\d\d\.\d{3} enter "Weekly Standup" member=249 call=call-1 from=918071387423 to=919624705678 direction=inbound status=in-progress first-member conference=conf-1$`, lines[0])
+	assert.Contains(t, lines[1], "note vobizhook: nonce already handled")
+	assert.Contains(t, lines[1], "call=call-1")
+	assert.Regexp(t, `REFUSED 403 POST /conference-events from 127\.0\.0\.1:\d+: vobizhook: missing signature`, lines[2])
+	assert.Regexp(t, `REFUSED 403 POST /conference-events .*invalid signature`, lines[3])
+	assert.Regexp(t, `REFUSED 404 POST /wrong .*not the callback path /conference-events`, lines[4])
+	assert.Regexp(t, `REFUSED 405 PUT /conference-events .*method not allowed`, lines[5])
+	assert.Contains(t, stderr.String(), "stopped after 1 callbacks")
+	for _, out := range []string{stdout.String(), stderr.String()} {
+		assert.NotContains(t, out, testToken, "the token is never printed")
+	}
+}
+
+func TestListenJSONLines(t *testing.T) {
+	url, stdout, stderr, stop := startListen(t, "-json", "-path", "/hooks/vobiz")
+	assert.Contains(t, stderr.String(), "signatures not checked")
+
+	for _, ev := range (vobizhooktest.Scenario{Participants: 2, Style: vobizhooktest.Classic, Seed: 4}).MustEvents(t) {
+		assert.Equal(t, 200, post(t, vobizhooktest.MustNewRequest(t, ev, vobizhooktest.WithURL(url))))
+	}
+	live := enterEvent()
+	live.Params = map[string][]string{"SessionStart": {"2026-08-31 20:08:21.073308"}}
+	assert.Equal(t, 200, post(t, vobizhooktest.MustNewRequest(t, live, vobizhooktest.WithURL(url), vobizhooktest.WithMethod(http.MethodGet))))
+	badReq := vobizhooktest.MustNewRequest(t, vobizhook.ConferenceEvent{CurrentSize: -1, CallUUID: "x"}, vobizhooktest.WithURL(url))
+	assert.Equal(t, 400, post(t, badReq))
+	assert.Equal(t, 0, stop())
+
+	type line struct {
+		Time      time.Time           `json:"time"`
+		Kind      string              `json:"kind"`
+		Action    string              `json:"action"`
+		Name      string              `json:"conference_name"`
+		MemberID  string              `json:"member_id"`
+		CallUUID  string              `json:"call_uuid"`
+		Size      *int                `json:"current_size"`
+		First     bool                `json:"first_member"`
+		Timestamp *time.Time          `json:"timestamp"`
+		Recording string              `json:"recording_url"`
+		Params    map[string][]string `json:"params"`
+		Status    int                 `json:"status"`
+		Reason    string              `json:"reason"`
+		Level     string              `json:"level"`
+		Message   string              `json:"message"`
+	}
+	var got []line
+	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
+	for sc.Scan() {
+		var l line
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &l), "%s", sc.Text())
+		assert.False(t, l.Time.IsZero())
+		got = append(got, l)
+	}
+	// The Handler's one-time warning that verification is off comes first.
+	require.Len(t, got, 9, stdout.String())
+	assert.Equal(t, "note", got[0].Kind)
+	assert.Equal(t, "WARN", got[0].Level)
+	assert.Contains(t, got[0].Message, "verification is off")
+	var actions []string
+	for _, l := range got[1:7] {
+		assert.Equal(t, "event", l.Kind)
+		assert.Equal(t, vobizhooktest.DefaultRoom, l.Name)
+		require.NotNil(t, l.Size)
+		require.NotNil(t, l.Timestamp)
+		actions = append(actions, l.Action)
+	}
+	assert.Equal(t, []string{"start", "enter", "enter", "exit", "exit", "end"}, actions)
+	assert.Equal(t, 0, *got[6].Size)
+	assert.NotEmpty(t, got[6].Recording)
+	assert.Equal(t, "event", got[7].Kind)
+	assert.Equal(t, "Weekly Standup", got[7].Name)
+	assert.Nil(t, got[7].Size, "no size on a live event")
+	assert.True(t, got[7].First)
+	assert.Equal(t, []string{"2026-08-31 20:08:21.073308"}, got[7].Params["SessionStart"])
+	assert.Equal(t, "refused", got[8].Kind)
+	assert.Equal(t, 400, got[8].Status)
+	assert.Contains(t, got[8].Reason, "ConferenceAction")
+}
+
+// listen stops cleanly on SIGINT, through run's signal handling.
+func TestListenStopsOnInterrupt(t *testing.T) {
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run([]string{"listen", "-addr", "127.0.0.1:0"}, &stdout, &stderr) }()
+	waitServing(t, &stderr, done)
+	require.NoError(t, syscall.Kill(syscall.Getpid(), syscall.SIGINT))
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code)
+		assert.Contains(t, stderr.String(), "stopped after 0 callbacks")
+	case <-time.After(10 * time.Second):
+		t.Fatal("listen did not stop on SIGINT")
+	}
+}
+
+func TestListenAddressInUse(t *testing.T) {
+	url, _, _, stop := startListen(t)
+	defer stop()
+	addr := strings.TrimPrefix(strings.TrimSuffix(url, "/conference-events"), "http://")
+	code, _, stderr := runCmd(t, "listen", "-addr", addr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "address already in use")
+}
+
+// verifyingServer is an httptest server running a verifying Handler that
+// counts dispatched events by action.
+type verifyingServer struct {
+	*httptest.Server
+	url   string
+	mu    sync.Mutex
+	count map[vobizhook.Action]int
+	fail  atomic.Bool // answer 500 from the funcs
+}
+
+func newVerifyingServer(t *testing.T) *verifyingServer {
+	vs := &verifyingServer{count: map[vobizhook.Action]int{}}
+	h := &vobizhook.Handler{AuthToken: testToken, Logger: silent}
+	fn := func(_ context.Context, ev vobizhook.ConferenceEvent) error {
+		if vs.fail.Load() {
+			return io.ErrUnexpectedEOF
+		}
+		vs.mu.Lock()
+		defer vs.mu.Unlock()
+		vs.count[ev.Action]++
+		return nil
+	}
+	h.OnEnter, h.OnExit, h.OnStart, h.OnEnd, h.OnOther = fn, fn, fn, fn, fn
+	vs.Server = httptest.NewServer(h)
+	t.Cleanup(vs.Close)
+	vs.url = vs.Server.URL + "/conference-events"
+	return vs
+}
+
+func (vs *verifyingServer) counts() map[vobizhook.Action]int {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return maps.Clone(vs.count)
+}
+
+func TestSendRecordedFiles(t *testing.T) {
+	vs := newVerifyingServer(t)
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "*.http"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+
+	code, stdout, stderr := runCmd(t, append([]string{"send", "-url", vs.url, "-auth-token", testToken}, files...)...)
+	assert.Equal(t, 0, code, stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, len(files))
+	for i, l := range lines {
+		assert.Regexp(t, `^`+regexp.QuoteMeta(files[i])+`: 200 OK \(.+\)$`, l)
+	}
+	assert.Equal(t, len(files), sumCounts(vs.counts()), "every file dispatched")
+
+	// Wrong token, a bad payload and a missing file: each reported, exit 1.
+	bad := filepath.Join("..", "..", "testdata", "bad", "size-abc.http")
+	code, stdout, stderr = runCmd(t, "send", "-url", vs.url, "-auth-token", "wrong", files[0])
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "403 Forbidden")
+	assert.Contains(t, stdout, "invalid signature")
+	assert.Contains(t, stderr, "1 of 1 failed")
+
+	code, stdout, _ = runCmd(t, "send", "-url", vs.url, "-auth-token", testToken, bad, "no-such.http", files[0])
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "400 Bad Request")
+	assert.Contains(t, stdout, "ConferenceCurrentSize")
+	assert.Contains(t, stdout, "no-such.http: error:")
+	assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(files[0])+`: 200 OK`, stdout, "the others are still sent")
+	assert.NotContains(t, stdout, testToken)
+}
+
+func sumCounts(m map[vobizhook.Action]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+var summaryRE = regexp.MustCompile(`sent (\d+) deliveries \((\d+) events \+ (\d+) duplicates?\)`)
+
+func TestSimulate(t *testing.T) {
+	vs := newVerifyingServer(t)
+	code, stdout, stderr := runCmd(t, "simulate", "-url", vs.url, "-auth-token", testToken,
+		"-participants", "5", "-conferences", "3", "-style", "classic", "-shuffle", "-duplicates", "0.3",
+		"-concurrency", "4", "-seed", "11")
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
+	assert.Contains(t, stdout, "simulate: 3 classic conferences of 5 participants, shuffled, duplicates 0.30, signed, seed 11")
+	m := summaryRE.FindStringSubmatch(stdout)
+	require.NotNil(t, m, stdout)
+	assert.Equal(t, "36", m[2], "3 × (start + 5 enters + 5 exits + end)")
+	assert.Regexp(t, `status: 200 OK: `+m[1]+`\n`, stdout)
+	assert.Regexp(t, `latency: p50 \S+, p90 \S+, p99 \S+, max \S+`, stdout)
+	assert.NotContains(t, stdout, "FAILED")
+	assert.Equal(t, map[vobizhook.Action]int{"start": 3, "enter": 15, "exit": 15, "end": 3}, vs.counts(),
+		"every event dispatched once; duplicates (same nonce) acknowledged")
+
+	// The same seed sends the same conferences: a second run of seed 11 is
+	// all new nonces, so it is dispatched again in full.
+	code, stdout2, _ := runCmd(t, "simulate", "-url", vs.url, "-auth-token", testToken,
+		"-participants", "5", "-conferences", "3", "-style", "classic", "-shuffle", "-duplicates", "0.3", "-seed", "11")
+	require.Equal(t, 0, code)
+	assert.Equal(t, m[0], summaryRE.FindString(stdout2), "deterministic for a seed")
+
+	// -v prints every delivery.
+	code, stdout, _ = runCmd(t, "simulate", "-url", vs.url, "-auth-token", testToken, "-participants", "2", "-v", "-seed", "1")
+	require.Equal(t, 0, code)
+	assert.Equal(t, 4, strings.Count(stdout, "-> 200 OK"), stdout)
+}
+
+func TestSimulateFailures(t *testing.T) {
+	vs := newVerifyingServer(t)
+
+	// Unsigned against a verifying server: every delivery refused.
+	code, stdout, _ := runCmd(t, "simulate", "-url", vs.url, "-participants", "3", "-seed", "2")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "status: 403 Forbidden: 6")
+	assert.Contains(t, stdout, "FAILED: 6 of 6 deliveries")
+	assert.Contains(t, stdout, "missing signature")
+	assert.Contains(t, stdout, "... and 1 more")
+
+	// The application fails: 500s.
+	vs.fail.Store(true)
+	code, stdout, _ = runCmd(t, "simulate", "-url", vs.url, "-auth-token", testToken, "-participants", "1", "-seed", "2")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "status: 500 Internal Server Error: 2")
+
+	// Nobody listening: transport errors.
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL + "/cb"
+	dead.Close()
+	code, stdout, _ = runCmd(t, "simulate", "-url", deadURL, "-participants", "1", "-seed", "2")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "errors: 2")
+	assert.Contains(t, stdout, "error: ")
+}
+
+func TestSimulateInterrupted(t *testing.T) {
+	vs := newVerifyingServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runContext(ctx, []string{"simulate", "-url", vs.url, "-auth-token", testToken, "-participants", "50", "-interval", "50ms", "-concurrency", "1"}, &stdout, &stderr)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 1, code)
+		assert.Contains(t, stderr.String(), "interrupted")
+	case <-time.After(10 * time.Second):
+		t.Fatal("simulate did not stop")
+	}
+}
+
+func TestDemo(t *testing.T) {
+	code, stdout, stderr := runCmd(t, "demo", "-interval", "0", "-seed", "5")
+	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
+	assert.Contains(t, stdout, "requiring Vobiz signatures")
+	assert.Equal(t, 4, strings.Count(stdout, " enter WeeklyStandup "), stdout)
+	assert.Equal(t, 4, strings.Count(stdout, " exit  WeeklyStandup "), stdout)
+	assert.Contains(t, stdout, "handler: 8 callbacks dispatched")
+	assert.Regexp(t, `REFUSED 403 POST /conference-events .*invalid signature`, stdout)
+	assert.Contains(t, stdout, "forged callback (wrong token): 403 Forbidden")
+
+	code, stdout, stderr = runCmd(t, "demo", "-interval", "0", "-json", "-style", "classic", "-participants", "2")
+	require.Equal(t, 0, code, stderr)
+	kinds := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		var v struct{ Kind string }
+		require.NoError(t, json.Unmarshal([]byte(l), &v), l)
+		kinds[v.Kind]++
+	}
+	assert.Equal(t, 6, kinds["event"], stdout)
+	assert.Equal(t, 1, kinds["refused"])
+	assert.Contains(t, stderr, "handler: 6 callbacks dispatched", "narration goes to stderr with -json")
+}
+
+func TestPercentiles(t *testing.T) {
+	var ds []time.Duration
+	for i := 100; i >= 1; i-- {
+		ds = append(ds, time.Duration(i)*time.Millisecond)
+	}
+	assert.Equal(t, []time.Duration{50 * time.Millisecond, 90 * time.Millisecond, 99 * time.Millisecond, 100 * time.Millisecond},
+		percentiles(ds, 50, 90, 99, 100))
+	assert.Equal(t, []time.Duration{7, 7}, percentiles([]time.Duration{7}, 1, 99))
+	assert.Equal(t, time.Duration(100)*time.Millisecond, ds[0], "the input is not reordered")
+}
+
+func TestQuoteIfNeeded(t *testing.T) {
+	for in, want := range map[string]string{
+		"WeeklyStandup": "WeeklyStandup",
+		"":              `""`,
+		"Weekly Sync":   `"Weekly Sync"`,
+		"a=b":           `"a=b"`,
+		"line\nbreak":   `"line\nbreak"`,
+		"नमस्ते":        "नमस्ते",
+	} {
+		assert.Equal(t, want, quoteIfNeeded(in), "%q", in)
+	}
+}
