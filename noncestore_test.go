@@ -80,18 +80,19 @@ func TestMemoryNonceStoreMixedWindows(t *testing.T) {
 }
 
 func TestMemoryNonceStoreBound(t *testing.T) {
-	s, _ := newTestStore(3)
+	s, _ := newTestStore(4)
 	for i := range 5 {
 		require.True(t, claim(t, s, strconv.Itoa(i), time.Hour))
-		assert.LessOrEqual(t, s.Len(), 3)
+		assert.LessOrEqual(t, s.Len(), 4)
 	}
-	assert.Equal(t, 3, s.Len())
-	// 0 and 1 were evicted (oldest first); 2, 3 and 4 are still claimed.
+	// At the cap the older half (0 and 1) was forgotten at once; the newer
+	// claims are still honoured.
 	for _, n := range []string{"2", "3", "4"} {
 		assert.False(t, claim(t, s, n, time.Hour), "nonce %s should still be claimed", n)
 	}
-	assert.True(t, claim(t, s, "0", time.Hour), "the oldest nonce was evicted at the cap")
-	assert.Equal(t, 3, s.Len())
+	assert.True(t, claim(t, s, "0", time.Hour), "an evicted nonce can be claimed again")
+	assert.LessOrEqual(t, s.Len(), 4)
+	assert.Equal(t, 2, NewMemoryNonceStore(1).limit(), "a cap below 2 is raised to 2")
 }
 
 func TestMemoryNonceStoreZeroValueAndNoWindow(t *testing.T) {
@@ -125,27 +126,44 @@ func TestMemoryNonceStoreConcurrent(t *testing.T) {
 	}
 }
 
-func TestMemoryNonceStoreQueueStaysBounded(t *testing.T) {
+func TestMemoryNonceStoreStaysBounded(t *testing.T) {
 	s, clk := newTestStore(10)
-	// Claims evicted at the cap, then released claims: the queue is
-	// compacted instead of growing with every claim.
+	// Claims past the cap, and released claims: memory follows the cap,
+	// not the number of claims.
 	for i := range 5000 {
 		n := strconv.Itoa(i)
 		require.True(t, claim(t, s, n, time.Hour))
 		if i%2 == 0 {
 			require.NoError(t, s.Release(context.Background(), n))
 		}
-		assert.LessOrEqual(t, s.Len(), 10)
-		require.Less(t, len(s.queue), 1100, "after %d claims", i+1)
+		require.LessOrEqual(t, s.Len(), 10, "after %d claims", i+1)
 	}
 	// Whatever the history, the newest live claims are still honoured and
 	// released ones are free.
 	assert.False(t, claim(t, s, "4999", time.Hour))
 	assert.True(t, claim(t, s, "4998", time.Hour))
+	// A window later, one generation is dropped; two windows later, all.
 	clk.advance(time.Hour)
 	require.True(t, claim(t, s, "x", time.Hour))
+	assert.False(t, claim(t, s, "x", time.Hour))
+	clk.advance(2 * time.Hour)
+	require.True(t, claim(t, s, "y", time.Hour))
 	assert.Equal(t, 1, s.Len())
-	assert.Equal(t, 1, len(s.queue)-s.head)
+}
+
+func TestMemoryNonceStoreExpiryAcrossGenerations(t *testing.T) {
+	s, clk := newTestStore(100)
+	require.True(t, claim(t, s, "a", time.Minute))
+	clk.advance(50 * time.Second)
+	require.True(t, claim(t, s, "b", time.Minute))
+	clk.advance(20 * time.Second) // a new generation starts; b (claimed 20 s ago) moves to the old one
+	require.True(t, claim(t, s, "c", time.Minute))
+	assert.False(t, claim(t, s, "b", time.Minute), "b is still inside its window in the older generation")
+	assert.True(t, claim(t, s, "a", time.Minute), "a's window is over")
+	clk.advance(39 * time.Second)
+	assert.False(t, claim(t, s, "b", time.Minute), "59 s after its claim")
+	clk.advance(time.Second)
+	assert.True(t, claim(t, s, "b", time.Minute), "exactly one window after its claim")
 }
 
 func TestMemoryNonceStoreMemoryAtCap(t *testing.T) {
@@ -156,7 +174,7 @@ func TestMemoryNonceStoreMemoryAtCap(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	s := NewMemoryNonceStore(0)
-	for range DefaultMaxNonces + 10 {
+	for range DefaultMaxNonces { // both generations full: the peak
 		claim(t, s, NewNonce(), time.Hour)
 	}
 	runtime.GC()
@@ -164,6 +182,6 @@ func TestMemoryNonceStoreMemoryAtCap(t *testing.T) {
 	require.Equal(t, DefaultMaxNonces, s.Len())
 	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	t.Logf("%d nonces: %.1f MB", s.Len(), float64(grown)/1e6)
-	assert.Less(t, grown, int64(20e6), "DefaultMaxNonces documents about 12 MB")
+	assert.Less(t, grown, int64(6e6), "DefaultMaxNonces documents about 4 MB")
 	runtime.KeepAlive(s)
 }
