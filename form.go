@@ -110,28 +110,59 @@ func readBody(r *http.Request, limit int64) (string, error) {
 // but allocates far less: names and values that need no unescaping are
 // substrings of s, and all first values share one backing array. Each value
 // slice has its capacity capped, so appending to it never clobbers another.
+// It scans s once, byte by byte against a table, instead of searching it
+// once per delimiter.
 func parseForm(s string) (url.Values, error) {
 	n := strings.Count(s, "&") + 1
 	values := make(url.Values, n)
 	backing := make([]string, n)
 	used := 0
-	for s != "" {
-		var pair string
-		pair, s, _ = strings.Cut(s, "&")
+	for i := 0; i < len(s); {
+		// One pair: s[start:i], its '=' at eq (or -1), escapes noted.
+		start, eq := i, -1
+		keyEsc, valEsc := false, false
+	scan:
+		for ; i < len(s); i++ {
+			if formClass[s[i]] == 0 {
+				continue
+			}
+			switch s[i] {
+			case '&':
+				break scan
+			case '=':
+				if eq < 0 {
+					eq = i
+				}
+			case '%', '+':
+				if eq < 0 {
+					keyEsc = true
+				} else {
+					valEsc = true
+				}
+			case ';':
+				return nil, fmt.Errorf("%w: ';' is not a parameter separator", ErrMalformedForm)
+			}
+		}
+		pair := s[start:i]
+		i++ // past the '&'
 		if pair == "" {
 			continue
 		}
-		if strings.IndexByte(pair, ';') >= 0 {
-			return nil, fmt.Errorf("%w: ';' is not a parameter separator", ErrMalformedForm)
+		rawKey, rawValue := pair, ""
+		if eq >= 0 {
+			rawKey, rawValue = s[start:eq], s[eq+1:start+len(pair)]
 		}
-		rawKey, rawValue, _ := strings.Cut(pair, "=")
-		key, err := unescape(rawKey)
-		if err != nil {
-			return nil, fmt.Errorf("%w: invalid percent-encoding in a parameter name", ErrMalformedForm)
+		key, value := rawKey, rawValue
+		var err error
+		if keyEsc {
+			if key, err = url.QueryUnescape(rawKey); err != nil {
+				return nil, fmt.Errorf("%w: invalid percent-encoding in a parameter name", ErrMalformedForm)
+			}
 		}
-		value, err := unescape(rawValue)
-		if err != nil {
-			return nil, fmt.Errorf("%w: invalid percent-encoding in the value of %s", ErrMalformedForm, quoteName(key))
+		if valEsc {
+			if value, err = url.QueryUnescape(rawValue); err != nil {
+				return nil, fmt.Errorf("%w: invalid percent-encoding in the value of %s", ErrMalformedForm, quoteName(key))
+			}
 		}
 		if old, ok := values[key]; ok {
 			values[key] = append(old, value)
@@ -144,12 +175,8 @@ func parseForm(s string) (url.Values, error) {
 	return values, nil
 }
 
-func unescape(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, nil
-	}
-	return url.QueryUnescape(s)
-}
+// formClass marks the bytes parseForm must look at.
+var formClass = [256]uint8{'&': 1, '=': 1, '%': 1, '+': 1, ';': 1}
 
 // quoteName renders an untrusted parameter name for an error message: quoted,
 // escaped, and cut short.
