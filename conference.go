@@ -59,7 +59,11 @@ func (e *AttrError) Error() string {
 	default:
 		b.WriteString(" text: ")
 	}
-	b.WriteString(e.Err.Error())
+	err := e.Err
+	if err == nil {
+		err = ErrInvalidAttr
+	}
+	b.WriteString(err.Error())
 	if e.Reason != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Reason)

@@ -576,3 +576,8 @@ func BenchmarkResponseServeHTTP(b *testing.B) {
 		r.ServeHTTP(w, req)
 	}
 }
+
+func TestAttrErrorWithoutSentinel(t *testing.T) {
+	assert.Equal(t, "vobizhook: <Conference> attribute beep: invalid value: why",
+		(&AttrError{Element: "Conference", Attr: "beep", Reason: "why"}).Error())
+}

@@ -16,7 +16,8 @@ var (
 	// application/x-www-form-urlencoded (HTTP 415).
 	ErrUnsupportedMediaType = errors.New("vobizhook: unsupported content type, want application/x-www-form-urlencoded")
 
-	// ErrBodyTooLarge: the body is larger than the configured limit (HTTP 413).
+	// ErrBodyTooLarge: the body (or, for GET, the query string) is larger
+	// than the configured limit (HTTP 413).
 	ErrBodyTooLarge = errors.New("vobizhook: request body too large")
 
 	// ErrMalformedForm: the body or query string is not valid form encoding,
@@ -53,8 +54,10 @@ func (e *ParamError) Error() string {
 	var b strings.Builder
 	b.WriteString("vobizhook: parameter ")
 	b.WriteString(e.Param)
-	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
 	if e.Reason != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Reason)

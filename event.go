@@ -5,8 +5,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/go-playground/form/v4"
@@ -84,13 +84,22 @@ type ConferenceEvent struct {
 	Params url.Values `form:"-"`
 }
 
-// namedParams are the wire names of the fields above: each may appear at
-// most once and must be clean text.
+// namedParams are the wire names of the fields above, in field order: each
+// may appear at most once, must be clean text, and is at most namedMaxLen[i]
+// bytes long (Vobiz's UUIDs are 36 bytes; the caps only stop a hostile
+// request from making every downstream copy and log line huge).
 var namedParams = [...]string{
 	"ConferenceAction", "Event", "ConferenceUUID", "ConferenceName",
 	"ConferenceMemberID", "CallUUID", "From", "To", "Direction", "CallStatus",
 	"ConferenceCurrentSize", "ConferenceFirstMember", "ConferenceLastMember",
 	"Timestamp", "RecordingUrl",
+}
+
+var namedMaxLen = [len(namedParams)]int{
+	32, 64, 128, 512,
+	64, 128, 64, 64, 32, 32,
+	16, 8, 8,
+	64, 2048,
 }
 
 // ParseConferenceEvent decodes the callback carried by r (POST form body or GET query) without
@@ -122,20 +131,40 @@ func decodeEvent(values url.Values, loc *time.Location) (ConferenceEvent, error)
 		return ConferenceEvent{}, err
 	}
 	ev := ConferenceEvent{CurrentSize: -1}
-	if err := decoderFor(loc).Decode(&ev, values); err != nil {
+	if err := decoder.Decode(&ev, values); err != nil {
 		return ConferenceEvent{}, paramErrorFrom(err)
 	}
-	if ev.Action == "" {
+	switch {
+	case ev.Action == "":
 		return ConferenceEvent{}, &ParamError{Param: "ConferenceAction", Err: ErrMissingAction}
+	case !validAction(ev.Action):
+		return ConferenceEvent{}, &ParamError{Param: "ConferenceAction", Reason: "want a word such as enter or exit", Err: ErrInvalidParam}
+	}
+	if loc != nil && loc != time.UTC && !ev.Timestamp.IsZero() && zoneless(values["Timestamp"][0]) {
+		ev.Timestamp = sameClock(ev.Timestamp, loc)
 	}
 	ev.Params = values
 	return ev, nil
 }
 
+// validAction accepts the shape of every action Vobiz and Plivo send
+// (enter, waitSound, ...): letters, digits, '_' and '-'.
+func validAction(a Action) bool {
+	for i := 0; i < len(a); i++ {
+		c := a[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // checkNamedParams enforces what the decoder cannot: each named parameter
-// appears at most once (parameter pollution) and holds clean text. It walks
-// the received parameters rather than looking every name up, which is cheaper
-// for real payloads; the error is for the first offender in wire order.
+// appears at most once (parameter pollution) and holds clean text of bounded
+// length. It walks the received parameters rather than looking every name
+// up, which is cheaper for real payloads; of several offenders, it reports
+// the one that comes first in namedParams, so the error does not depend on
+// map order.
 func checkNamedParams(values url.Values) error {
 	var bad *ParamError
 	badAt := len(namedParams)
@@ -147,6 +176,8 @@ func checkNamedParams(values url.Values) error {
 		switch {
 		case len(vs) > 1:
 			bad, badAt = &ParamError{Param: name, Reason: "want exactly one", Err: ErrDuplicateParam}, i
+		case len(vs) == 1 && len(vs[0]) > namedMaxLen[i]:
+			bad, badAt = &ParamError{Param: name, Reason: "want at most " + strconv.Itoa(namedMaxLen[i]) + " bytes", Err: ErrInvalidParam}, i
 		case len(vs) == 1 && !cleanText(vs[0]):
 			bad, badAt = &ParamError{Param: name, Reason: "want UTF-8 text without control characters", Err: ErrInvalidParam}, i
 		}
@@ -194,8 +225,9 @@ func namedIndex(name string) int {
 	return -1
 }
 
-// cleanText reports whether s is valid UTF-8 free of C0 control characters
-// and DEL: nothing Vobiz sends needs them, and they poison logs.
+// cleanText reports whether s is valid UTF-8 free of control characters
+// (C0, DEL, C1), line and paragraph separators and bidirectional overrides:
+// nothing Vobiz sends needs them, and they break or spoof log lines.
 func cleanText(s string) bool {
 	for i := 0; i < len(s); i++ {
 		// One unsigned comparison catches c < 0x20 (which wraps around) and
@@ -212,7 +244,11 @@ func cleanTextSlow(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
+		switch {
+		case unicode.IsControl(r),
+			r == '\u2028' || r == '\u2029', // line and paragraph separators
+			'\u202a' <= r && r <= '\u202e', // bidi embeddings and overrides
+			'\u2066' <= r && r <= '\u2069': // bidi isolates
 			return false
 		}
 	}
@@ -237,32 +273,18 @@ func paramErrorFrom(err error) error {
 	return err
 }
 
-// Decoding: one shared, pre-configured form decoder per time zone (almost
-// always just UTC). A *form.Decoder is safe for concurrent use.
-
-var decoders sync.Map // *time.Location -> *form.Decoder
-
-var utcDecoder = newDecoder(time.UTC)
-
-func decoderFor(loc *time.Location) *form.Decoder {
-	if loc == nil || loc == time.UTC {
-		return utcDecoder
-	}
-	if d, ok := decoders.Load(loc); ok {
-		return d.(*form.Decoder)
-	}
-	d, _ := decoders.LoadOrStore(loc, newDecoder(loc))
-	return d.(*form.Decoder)
-}
-
-func newDecoder(loc *time.Location) *form.Decoder {
+// decoder is the one shared, pre-configured form decoder (a *form.Decoder is
+// safe for concurrent use). It reads zoneless timestamps as UTC;
+// decodeEvent moves them to the Handler's Location afterwards, so one decoder
+// serves every Location.
+var decoder = func() *form.Decoder {
 	d := form.NewDecoder()
 	d.SetMode(form.ModeExplicit)
 	d.RegisterCustomTypeFunc(decodeBool, false)
 	d.RegisterCustomTypeFunc(decodeSize, 0)
-	d.RegisterCustomTypeFunc(func(vs []string) (any, error) { return parseTimestamp(vs[0], loc) }, time.Time{})
+	d.RegisterCustomTypeFunc(decodeTimestamp, time.Time{})
 	return d
-}
+}()
 
 type reasonError string
 
@@ -296,6 +318,9 @@ func decodeSize(vs []string) (any, error) {
 // accepts fractional seconds after it, as in "2026-08-31 20:08:21.073308".
 const timestampLayout = time.DateTime
 
+// decodeTimestamp reads a Timestamp for the decoder, zoneless ones as UTC.
+func decodeTimestamp(vs []string) (any, error) { return parseTimestamp(vs[0], time.UTC) }
+
 // parseTimestamp reads Vobiz's zoneless layout in loc, or RFC 3339 with its
 // own offset. An empty value is the zero time, like an absent one.
 func parseTimestamp(v string, loc *time.Location) (time.Time, error) {
@@ -312,6 +337,17 @@ func parseTimestamp(v string, loc *time.Location) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, reasonError(`want "2006-01-02 15:04:05[.fraction]" or RFC 3339`)
+}
+
+// zoneless reports whether a timestamp that parsed is in Vobiz's layout
+// (a space at index 10) rather than RFC 3339 (a 'T' there).
+func zoneless(v string) bool { return len(v) > 10 && v[10] == ' ' }
+
+// sameClock returns the instant whose wall clock in loc reads as t's does.
+func sameClock(t time.Time, loc *time.Location) time.Time {
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	return time.Date(y, mo, d, h, mi, s, t.Nanosecond(), loc)
 }
 
 // parseDateTime is a fast path for the exact shape Vobiz sends,

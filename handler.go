@@ -51,6 +51,13 @@ type Handler struct {
 	// floor, digits and record, or one not invented yet.
 	OnOther func(ctx context.Context, ev ConferenceEvent) error
 
+	// WaitSound, when set, is the answer to a waitSound fetch
+	// (ConferenceAction=waitSound) that reaches this Handler, as it does when
+	// <Conference waitSound="..."> points at the callback URL: hold music,
+	// for instance. nil answers an empty <Response>. OnOther still sees the
+	// fetch first, and an invalid WaitSound is answered 500 and logged.
+	WaitSound *Response
+
 	// Logger receives refusals (Warn), callback failures (Error) and
 	// handled events (Debug). nil means slog.Default().
 	Logger *slog.Logger
@@ -157,7 +164,7 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev Conference
 	}
 	if fn == nil {
 		h.debug(ctx, "vobizhook: callback acknowledged, no func for its action", ev)
-		ack(w)
+		h.answer(w, r, ev)
 		return true
 	}
 	if err := call(ctx, fn, ev); err != nil {
@@ -180,8 +187,27 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev Conference
 		return false
 	}
 	h.debug(ctx, "vobizhook: callback handled", ev)
-	ack(w)
+	h.answer(w, r, ev)
 	return true
+}
+
+// answer acknowledges a handled callback: with h.WaitSound for a waitSound
+// fetch when it is set, else with the empty <Response>.
+func (h *Handler) answer(w http.ResponseWriter, r *http.Request, ev ConferenceEvent) {
+	if ev.Action != ActionWaitSound || h.WaitSound == nil {
+		ack(w)
+		return
+	}
+	b, err := h.WaitSound.Bytes()
+	if err != nil {
+		h.logger().LogAttrs(r.Context(), slog.LevelError, "vobizhook: Handler.WaitSound is not a valid answer; answering 500",
+			slog.Any("error", err))
+		writePlain(w, http.StatusInternalServerError, "vobizhook: server misconfigured")
+		return
+	}
+	w.Header()["Content-Type"] = xmlContentType
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
 }
 
 // funcFor returns the func registered for action, or nil.

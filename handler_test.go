@@ -5,13 +5,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -470,4 +473,97 @@ func TestFormTagsMatchNamedParams(t *testing.T) {
 		}
 	}
 	assert.Equal(t, namedParams[:], tags)
+}
+
+func TestParseHardening(t *testing.T) {
+	tests := []struct {
+		name   string
+		body   string
+		param  string
+		reason string
+	}{
+		{"whitespace action", "ConferenceAction=+", "ConferenceAction", "a word such as enter or exit"},
+		{"action with a slash", "ConferenceAction=enter%2Fexit", "ConferenceAction", "a word"},
+		{"C1 control (NEL)", "ConferenceAction=enter&ConferenceName=a%C2%85b", "ConferenceName", "control characters"},
+		{"bidi override", "ConferenceAction=enter&From=%E2%80%AE123", "From", "control characters"},
+		{"line separator", "ConferenceAction=enter&CallUUID=a%E2%80%A8b", "CallUUID", "control characters"},
+		{"huge CallUUID", "ConferenceAction=enter&CallUUID=" + strings.Repeat("a", 129), "CallUUID", "at most 128 bytes"},
+		{"huge room name", "ConferenceAction=enter&ConferenceName=" + strings.Repeat("r", 513), "ConferenceName", "at most 512 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConferenceEvent(formRequest(tt.body))
+			require.ErrorIs(t, err, ErrInvalidParam)
+			pe, ok := errors.AsType[*ParamError](err)
+			require.True(t, ok)
+			assert.Equal(t, tt.param, pe.Param)
+			assert.Contains(t, err.Error(), tt.reason)
+		})
+	}
+	// Real values at the edge of the caps still pass.
+	ev, err := ParseConferenceEvent(formRequest("ConferenceAction=waitSound&CallUUID=" + strings.Repeat("a", 128) +
+		"&ConferenceName=%E0%A4%A8%E0%A4%AE%E0%A4%B8%E0%A5%8D%E0%A4%A4%E0%A5%87+%F0%9F%91%8B"))
+	require.NoError(t, err)
+	assert.Equal(t, ActionWaitSound, ev.Action)
+	assert.Equal(t, "नमस्ते 👋", ev.ConferenceName)
+}
+
+func TestGETQueryIsLimitedLikeABody(t *testing.T) {
+	h := &Handler{MaxBodyBytes: 100, Logger: slog.New(slog.DiscardHandler)}
+	r := httptest.NewRequest(http.MethodGet, "/?ConferenceAction=enter&pad="+strings.Repeat("x", 100), nil)
+	w := serve(h, r)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+	assert.Contains(t, w.Body.String(), "query string")
+}
+
+func TestParseFormAllocatesInProportionToParameters(t *testing.T) {
+	measure := func(s string) uint64 { // the least of a few runs: other goroutines may allocate too
+		least := uint64(math.MaxUint64)
+		for range 5 {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, err := parseForm(s)
+			runtime.ReadMemStats(&after)
+			require.NoError(t, err)
+			least = min(least, after.TotalAlloc-before.TotalAlloc)
+		}
+		return least
+	}
+	// 60,000 separators and no parameter: no more than a small form costs.
+	assert.Less(t, measure(strings.Repeat("&", 60000)), uint64(8<<10))
+	// 10,000 distinct parameters cost memory for 10,000 parameters, no more.
+	var b strings.Builder
+	for i := range 10000 {
+		fmt.Fprintf(&b, "p%d=v&", i)
+	}
+	assert.Less(t, measure(b.String()), uint64(2<<20))
+}
+
+func TestParamErrorWithoutSentinel(t *testing.T) {
+	assert.Equal(t, "vobizhook: parameter X: why", (&ParamError{Param: "X", Reason: "why"}).Error())
+}
+
+func TestHandlerAnswersWaitSound(t *testing.T) {
+	hold := NewResponse(Play{URL: "https://cdn.example/hold.mp3", Loop: LoopForever})
+	var other int
+	h := &Handler{
+		WaitSound: &hold,
+		OnOther:   func(context.Context, ConferenceEvent) error { other++; return nil },
+		Logger:    slog.New(slog.DiscardHandler),
+	}
+	w := serve(h, loadRequest(t, "waitsound-live.http"))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, "application/xml", w.Header().Get("Content-Type"))
+	assert.Contains(t, w.Body.String(), "<Play loop=\"0\">https://cdn.example/hold.mp3</Play>")
+	assert.Equal(t, 1, other, "OnOther still sees the fetch")
+
+	// Other callbacks keep the empty answer.
+	w = serve(h, loadRequest(t, "enter-live.http"))
+	assert.Equal(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response></Response>\n", w.Body.String())
+
+	bad := NewResponse(Play{URL: "not a url"})
+	h.WaitSound = &bad
+	w = serve(h, loadRequest(t, "waitsound-live.http"))
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.NotContains(t, w.Body.String(), "not a url")
 }
