@@ -54,16 +54,16 @@ const (
 // Correlate members on CallUUID + MemberID, never on phone numbers: Vobiz
 // does not order or deduplicate deliveries.
 type ConferenceEvent struct {
-	Action         Action `form:"ConferenceAction"`
+	Action         Action `form:"ConferenceAction"`   // what happened: enter, exit, start, end, or another action
 	Event          string `form:"Event"`              // e.g. "ConferenceEnter" (newer payloads)
 	ConferenceUUID string `form:"ConferenceUUID"`     // the conference session
 	ConferenceName string `form:"ConferenceName"`     // the room name from <Conference>
 	MemberID       string `form:"ConferenceMemberID"` // e.g. "249" (newer payloads)
 	CallUUID       string `form:"CallUUID"`           // the call leg
 	From           string `form:"From"`               // without a leading '+', e.g. "918071387423"
-	To             string `form:"To"`
-	Direction      string `form:"Direction"`  // "inbound" or "outbound" (enter only)
-	CallStatus     string `form:"CallStatus"` // e.g. "in-progress" (enter only)
+	To             string `form:"To"`                 // the other end of the call leg, also without '+'
+	Direction      string `form:"Direction"`          // "inbound" or "outbound" (enter only)
+	CallStatus     string `form:"CallStatus"`         // e.g. "in-progress" (enter only)
 
 	// CurrentSize is ConferenceCurrentSize, or -1 when the callback did not
 	// include it.
