@@ -148,14 +148,20 @@ func asIncoming(r *http.Request) {
 	}
 }
 
-// parseCallbackURL accepts an absolute http or https URL with a host.
+// parseCallbackURL accepts an absolute http or https URL with a host. Like
+// the library's, its errors never repeat the URL, which may carry a token in
+// its query or user info.
 func parseCallbackURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %w", vobizhook.ErrInvalidCallbackURL, raw, errors.Unwrap(err))
+		// url.Parse's error quotes the whole URL: keep only the reason.
+		return nil, fmt.Errorf("%w: not a valid URL", vobizhook.ErrInvalidCallbackURL)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: %q: want an absolute http or https URL", vobizhook.ErrInvalidCallbackURL, raw)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: want an absolute http or https URL", vobizhook.ErrInvalidCallbackURL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%w: no host", vobizhook.ErrInvalidCallbackURL)
 	}
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil

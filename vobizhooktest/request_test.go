@@ -196,6 +196,26 @@ func TestNewRequestErrors(t *testing.T) {
 		_, err := vobizhooktest.NewRequest(liveEnter(), vobizhooktest.WithURL(u))
 		assert.ErrorIs(t, err, vobizhook.ErrInvalidCallbackURL, "%q", u)
 	}
+	// The error says what is wrong without repeating the URL, which may
+	// carry a token (the library's rule for every error).
+	const secret = "s3cr3t-token"
+	for _, u := range []string{
+		"http://exa mple.com/cb?token=" + secret,
+		"http://example.com:" + secret + "/cb",
+		"http://example.com/%zz?token=" + secret,
+		"ftp://example.com/cb?token=" + secret,
+		"/cb?token=" + secret,
+		"http:///cb?token=" + secret,
+		"https://user:" + secret + "@/cb",
+		"http://example.com/cb\n?token=" + secret + "\x7f",
+	} {
+		_, err := vobizhooktest.NewRequest(liveEnter(), vobizhooktest.WithURL(u))
+		require.ErrorIs(t, err, vobizhook.ErrInvalidCallbackURL, "%q", u)
+		assert.NotContains(t, err.Error(), secret, "%q", u)
+		err = vobizhooktest.Resign(httptest.NewRequest(http.MethodPost, "/cb", nil), u, "tok")
+		require.ErrorIs(t, err, vobizhook.ErrInvalidCallbackURL, "%q", u)
+		assert.NotContains(t, err.Error(), secret, "%q", u)
+	}
 	for _, m := range []string{"", "PO ST", "GET/"} {
 		_, err := vobizhooktest.NewRequest(liveEnter(), vobizhooktest.WithMethod(m))
 		assert.ErrorContains(t, err, "invalid HTTP method", "%q", m)
