@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -70,12 +71,13 @@ func sameEvent(t *testing.T, want, got vobizhook.ConferenceEvent) {
 	assert.Equal(t, want, got)
 }
 
+// isNamed reports whether a ConferenceEvent field models the parameter
+// name, from the fields' form tags.
 func isNamed(name string) bool {
-	switch name {
-	case "ConferenceAction", "Event", "ConferenceUUID", "ConferenceName", "ConferenceMemberID", "CallUUID",
-		"From", "To", "Direction", "CallStatus", "ConferenceCurrentSize", "ConferenceFirstMember",
-		"ConferenceLastMember", "Timestamp", "RecordingUrl":
-		return true
+	for f := range reflect.TypeFor[vobizhook.ConferenceEvent]().Fields() {
+		if f.Tag.Get("form") == name {
+			return true
+		}
 	}
 	return false
 }
