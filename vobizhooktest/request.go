@@ -212,12 +212,22 @@ func ClientRequest(r *http.Request) (*http.Request, error) {
 // Parameters come in Vobiz's order with its names. The fields of ev are the
 // truth for the parameters they model; ev.Params adds only the parameters
 // not modelled (SessionStart, BillRate, ...), all their values. Empty
-// strings are left out. ConferenceCurrentSize is sent when CurrentSize >= 0
-// (set it to -1, as a parsed live event has it, to leave it out). A boolean
-// is sent when true, and also as "false" where live Vobiz sends it
-// (ConferenceFirstMember on enter, ConferenceLastMember on exit, for an event
-// with Event or MemberID set). Timestamp, when not zero, is written in UTC
-// with [TimestampLayout].
+// strings are left out. A boolean is sent when true, and also as "false"
+// where live Vobiz sends it (ConferenceFirstMember on enter,
+// ConferenceLastMember on exit, for an event with Event or MemberID set).
+// Timestamp, when not zero, is written in UTC with [TimestampLayout] (see
+// [EncodeEventIn] for another zone).
+//
+// ConferenceCurrentSize is sent when CurrentSize is positive. A size of 0
+// means "the room is empty" to a receiver (vobizhook.Tracker ends the
+// conference on it), so it is sent only when ev.Params also carries a
+// non-empty ConferenceCurrentSize, as a parsed classic event does: the zero
+// CurrentSize of a struct literal that never set it is not mistaken for an
+// empty room. To send ConferenceCurrentSize=0 (a classic end, or the exit
+// that empties the room), set Params["ConferenceCurrentSize"] to {"0"};
+// [Scenario] does so for its classic events. The value sent is always
+// CurrentSize's. A negative CurrentSize (-1, as a parsed live event has it)
+// is never sent. This is the rule the Tracker applies to a hand-built event.
 func EncodeEvent(ev vobizhook.ConferenceEvent) string {
 	var b strings.Builder
 	add := func(name, value string) {
@@ -248,7 +258,7 @@ func EncodeEvent(ev vobizhook.ConferenceEvent) string {
 	add("To", ev.To)
 	add("Direction", ev.Direction)
 	add("CallStatus", ev.CallStatus)
-	if ev.CurrentSize >= 0 {
+	if ev.CurrentSize > 0 || (ev.CurrentSize == 0 && ev.Params.Get("ConferenceCurrentSize") != "") {
 		add("ConferenceCurrentSize", strconv.Itoa(ev.CurrentSize))
 	}
 	add("RecordingUrl", ev.RecordingURL)

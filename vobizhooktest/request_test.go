@@ -51,6 +51,8 @@ func classicEnd() vobizhook.ConferenceEvent {
 		From: "918071387423", To: "919624705678", CurrentSize: 0,
 		RecordingURL: "https://recordings.vobiz.ai/conf-3f9a1b2c.mp3",
 		Timestamp:    time.Date(2026, 5, 19, 10, 58, 47, 0, time.UTC),
+		// The size is carried: send the 0.
+		Params: url.Values{"ConferenceCurrentSize": {"0"}},
 	}
 }
 
@@ -170,7 +172,12 @@ func TestEncodeEventOptionalParameters(t *testing.T) {
 		has, hasn []string // substrings present / absent
 	}{
 		{"size -1 left out", vobizhook.ConferenceEvent{Action: "enter", CurrentSize: -1}, nil, []string{"ConferenceCurrentSize"}},
-		{"size 0 sent", vobizhook.ConferenceEvent{Action: "end"}, []string{"ConferenceCurrentSize=0"}, nil},
+		{"size 0 of a struct literal left out", vobizhook.ConferenceEvent{Action: "exit"}, nil, []string{"ConferenceCurrentSize"}},
+		{"size 0 carried in Params sent", vobizhook.ConferenceEvent{Action: "end", Params: url.Values{"ConferenceCurrentSize": {"0"}}}, []string{"ConferenceCurrentSize=0"}, nil},
+		{"size 0 with an empty Params value left out", vobizhook.ConferenceEvent{Action: "end", Params: url.Values{"ConferenceCurrentSize": {""}}}, nil, []string{"ConferenceCurrentSize"}},
+		{"positive size sent", vobizhook.ConferenceEvent{Action: "exit", CurrentSize: 2}, []string{"ConferenceCurrentSize=2"}, nil},
+		{"the field's value is sent", vobizhook.ConferenceEvent{Action: "exit", CurrentSize: 0, Params: url.Values{"ConferenceCurrentSize": {"5"}}}, []string{"ConferenceCurrentSize=0"}, []string{"=5"}},
+		{"size -1 left out even when carried", vobizhook.ConferenceEvent{Action: "exit", CurrentSize: -1, Params: url.Values{"ConferenceCurrentSize": {"0"}}}, nil, []string{"ConferenceCurrentSize"}},
 		{"classic enter: no booleans", vobizhook.ConferenceEvent{Action: "enter", CurrentSize: 2}, nil, []string{"FirstMember", "LastMember"}},
 		{"live enter: FirstMember=false sent", vobizhook.ConferenceEvent{Action: "enter", Event: "ConferenceEnter", CurrentSize: -1}, []string{"ConferenceFirstMember=false"}, []string{"LastMember"}},
 		{"live exit: LastMember=false sent", vobizhook.ConferenceEvent{Action: "exit", MemberID: "1", CurrentSize: -1}, []string{"ConferenceLastMember=false"}, []string{"FirstMember"}},
@@ -191,6 +198,41 @@ func TestEncodeEventOptionalParameters(t *testing.T) {
 		})
 	}
 	assert.Equal(t, "", vobizhooktest.EncodeEvent(vobizhook.ConferenceEvent{CurrentSize: -1}))
+}
+
+// A hand-built exit that leaves CurrentSize at its zero value does not tell
+// a Tracker that the room is empty: the conference goes on while a member
+// remains. A classic end built by Scenario (size 0 carried) does end it.
+func TestZeroSizeDoesNotEndConference(t *testing.T) {
+	tr := &vobizhook.Tracker{}
+	h := &vobizhook.Handler{Tracker: tr, Logger: discardLogger}
+	serve := func(ev vobizhook.ConferenceEvent) {
+		t.Helper()
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, vobizhooktest.MustNewRequest(t, ev))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	for _, ev := range []vobizhook.ConferenceEvent{
+		{Action: vobizhook.ActionEnter, ConferenceUUID: "c", CallUUID: "a"},
+		{Action: vobizhook.ActionEnter, ConferenceUUID: "c", CallUUID: "b"},
+		{Action: vobizhook.ActionExit, ConferenceUUID: "c", CallUUID: "a"},
+	} {
+		serve(ev)
+	}
+	c, ok := tr.Conference("c")
+	require.True(t, ok)
+	assert.False(t, c.Ended, "ended by a size nobody set (reason %s)", c.EndReason)
+	assert.Equal(t, 1, c.Size(), "b is still in the room")
+
+	events := vobizhooktest.Scenario{Style: vobizhooktest.Classic, Participants: 2, Seed: 3}.MustEvents(t)
+	for _, ev := range events {
+		serve(ev)
+	}
+	c, ok = tr.Conference(events[0].ConferenceUUID)
+	require.True(t, ok)
+	assert.True(t, c.Ended, "the classic end carries ConferenceCurrentSize=0")
+	assert.Contains(t, vobizhooktest.EncodeEvent(events[len(events)-1]), "ConferenceCurrentSize=0")
+	assert.Contains(t, vobizhooktest.EncodeEvent(events[len(events)-2]), "ConferenceCurrentSize=0", "so does the exit that empties the room")
 }
 
 func TestNewRequestErrors(t *testing.T) {

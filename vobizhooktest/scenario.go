@@ -161,7 +161,9 @@ type participant struct {
 //     one that left the room empty).
 //   - Classic: start (with the first participant's call, size 1), the
 //     enters with the growing ConferenceCurrentSize, the exits with the
-//     shrinking one, then end (size 0, RecordingUrl).
+//     shrinking one, then end (size 0, RecordingUrl). Each carries its size
+//     in Params too, as a parsed classic event does, so that [EncodeEvent]
+//     sends the final sizes of 0.
 //
 // The error wraps [ErrInvalidScenario].
 func (s Scenario) Events() ([]vobizhook.ConferenceEvent, error) {
@@ -209,6 +211,8 @@ func (s Scenario) Events() ([]vobizhook.ConferenceEvent, error) {
 			ev.CallUUID = p.callUUID
 			ev.From, ev.To = p.numbers(did)
 			ev.CurrentSize = size
+			// Carried explicitly, so that EncodeEvent sends the final 0.
+			ev.Params = url.Values{"ConferenceCurrentSize": {strconv.Itoa(size)}}
 			ev.Timestamp = at.Truncate(time.Second)
 			return ev
 		}
