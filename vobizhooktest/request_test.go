@@ -1,6 +1,7 @@
 package vobizhooktest_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -366,4 +367,71 @@ func TestReadRequestFileErrors(t *testing.T) {
 	ev, err = vobizhook.ParseConferenceEvent(r)
 	require.NoError(t, err)
 	assert.Equal(t, vobizhook.ActionExit, ev.Action)
+}
+
+// kolkata is Asia/Kolkata, or the same fixed offset where the system has no
+// time zone database.
+func kolkata(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Logf("no tzdata (%v): using a fixed +05:30", err)
+		return time.FixedZone("IST", 5*3600+1800)
+	}
+	return loc
+}
+
+// Vobiz timestamps carry no zone: a Handler reads them in its Location.
+// WithLocation writes them in that zone, so the Handler gets the instant
+// back; without it the kit writes UTC and the instant is off by the offset.
+func TestWithLocationRoundTrip(t *testing.T) {
+	ist := kolkata(t)
+	var got []time.Time
+	h := &vobizhook.Handler{Location: ist, Logger: discardLogger, AuthToken: "tok", CallbackURL: vobizhooktest.DefaultURL,
+		OnEnter: func(_ context.Context, ev vobizhook.ConferenceEvent) error {
+			got = append(got, ev.Timestamp)
+			return nil
+		}}
+	at := time.Date(2026, 5, 19, 10, 32, 15, 0, time.UTC)
+	ev := vobizhook.ConferenceEvent{Action: vobizhook.ActionEnter, ConferenceUUID: "c", CallUUID: "a", CurrentSize: 1, Timestamp: at}
+
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		r := vobizhooktest.MustNewRequest(t, ev, vobizhooktest.WithLocation(ist), vobizhooktest.WithAuthToken("tok"), vobizhooktest.WithMethod(method))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	require.Len(t, got, 2)
+	for _, ts := range got {
+		assert.True(t, at.Equal(ts), "round trip in Asia/Kolkata: sent %v, got %v", at, ts)
+	}
+
+	assert.Contains(t, vobizhooktest.EncodeEventIn(ev, ist), "Timestamp=2026-05-19+16%3A02%3A15", "the zoneless layout, in IST")
+	assert.Equal(t, vobizhooktest.EncodeEvent(ev), vobizhooktest.EncodeEventIn(ev, nil), "nil means UTC")
+	assert.Equal(t, vobizhooktest.EncodeEvent(ev), vobizhooktest.EncodeEventIn(ev, time.UTC))
+
+	// Without WithLocation the Handler reads the UTC wall clock as IST.
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, vobizhooktest.MustNewRequest(t, ev, vobizhooktest.WithAuthToken("tok")))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, -5*time.Hour-30*time.Minute, got[2].Sub(at))
+
+	// Scenario.Requests passes the option on: a classic conference's times
+	// come back exact.
+	got = got[:0]
+	sc := vobizhooktest.Scenario{Style: vobizhooktest.Classic, Participants: 2, Seed: 8}
+	events := sc.MustEvents(t)
+	h.OnOther = func(_ context.Context, ev vobizhook.ConferenceEvent) error {
+		got = append(got, ev.Timestamp)
+		return nil
+	}
+	h.OnStart, h.OnEnter, h.OnExit, h.OnEnd = h.OnOther, h.OnOther, h.OnOther, h.OnOther
+	for _, r := range sc.MustRequests(t, vobizhooktest.WithLocation(ist), vobizhooktest.WithAuthToken("tok")) {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	require.Len(t, got, len(events))
+	for i, ev := range events {
+		assert.True(t, ev.Timestamp.Equal(got[i]), "%s: sent %v, got %v", ev.Action, ev.Timestamp, got[i])
+	}
 }
