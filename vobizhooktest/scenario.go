@@ -324,7 +324,10 @@ func (s Scenario) Deliveries() ([]Delivery, error) {
 // opts. A duplicate is a copy of its original's request, signature headers
 // and nonce included, as a provider's retry of the same request would be; a
 // Handler that remembers nonces acknowledges it without dispatching it
-// again. The error wraps [ErrInvalidScenario] or is NewRequest's.
+// again once the original was handled. (Served concurrently, a duplicate
+// can reach the Handler while its original is still being handled; send it
+// again on a non-200 answer, as Vobiz and `vobizhook simulate` do.) The
+// error wraps [ErrInvalidScenario] or is NewRequest's.
 func (s Scenario) Requests(opts ...Option) ([]*http.Request, error) {
 	deliveries, err := s.Deliveries()
 	if err != nil {
