@@ -284,3 +284,22 @@ func TestDemoRetriesInFlightDuplicate(t *testing.T) {
 	assert.Contains(t, stdout, "retries: 1 (503 Service Unavailable: 1)\n")
 	assert.Contains(t, stdout, "handler: 8 callbacks dispatched, 1 duplicate delivery acknowledged without dispatch")
 }
+
+// Retry-After comes from the server under test: any value gives a
+// non-negative wait, without panicking.
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"", "1", "120", "-3", "Tue, 19 May 2026 10:00:03 GMT", "Tuesday, 19-May-26 10:00:03 GMT", "1e9", " 7 "} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 5, 19, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		d := parseRetryAfter(s, now)
+		if d < 0 {
+			t.Fatalf("parseRetryAfter(%q) = %v", s, d)
+		}
+		w := retryPolicy{retries: 3, backoff: defaultBackoff}.wait(1, result{status: 503, retryAfter: d})
+		if w < defaultBackoff || w > maxRetryAfter {
+			t.Fatalf("wait after Retry-After %q = %v", s, w)
+		}
+	})
+}
