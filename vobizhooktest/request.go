@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vobizhook/vobizhook"
 )
@@ -27,8 +28,9 @@ const RemoteAddr = "192.0.2.1:1234"
 const UserAgent = "Vobiz"
 
 // TimestampLayout is the layout of the Timestamp parameter as built by
-// [EncodeEvent]: Vobiz's "2006-01-02 15:04:05", in UTC, with fractional
-// seconds only when the time has them.
+// [EncodeEvent]: Vobiz's "2006-01-02 15:04:05", without a zone, with
+// fractional seconds only when the time has them. The time is written in UTC,
+// or in the zone given to [EncodeEventIn] or [WithLocation].
 const TimestampLayout = "2006-01-02 15:04:05.999999999"
 
 // An Option changes how [NewRequest] (and [Scenario.Requests]) build a
@@ -42,6 +44,7 @@ type options struct {
 	parentToken string
 	nonce       string
 	credentials bool
+	loc         *time.Location
 }
 
 // WithMethod sets the HTTP method: "POST" (the default, parameters in a
@@ -77,6 +80,12 @@ func WithNonce(nonce string) Option { return func(o *options) { o.nonce = nonce 
 // a server you do not control.
 func WithCredentialHeaders() Option { return func(o *options) { o.credentials = true } }
 
+// WithLocation writes the Timestamp parameter in loc instead of UTC, in
+// Vobiz's zoneless layout: give it the Location of the vobizhook.Handler
+// under test, so that the Handler reads back the very instant of
+// ev.Timestamp. A nil loc means UTC.
+func WithLocation(loc *time.Location) Option { return func(o *options) { o.loc = loc } }
+
 func newOptions(opts []Option) options {
 	o := options{method: http.MethodPost, url: DefaultURL}
 	for _, opt := range opts {
@@ -87,7 +96,8 @@ func newOptions(opts []Option) options {
 
 // NewRequest returns the request Vobiz would send for ev: a POST with a
 // form body (or a GET, see [WithMethod]) to the callback URL, User-Agent
-// Vobiz, the parameters named and formatted as by [EncodeEvent], and, when
+// Vobiz, the parameters named and formatted as by [EncodeEvent] (Timestamp
+// in UTC, or as [WithLocation] says), and, when
 // [WithAuthToken] or [WithParentAuthToken] is given, the signature headers.
 //
 // Like httptest.NewRequest, the request is an incoming server request, ready
@@ -109,7 +119,7 @@ func newRequest(ev vobizhook.ConferenceEvent, o options) (*http.Request, error) 
 	if err != nil {
 		return nil, err
 	}
-	params := EncodeEvent(ev)
+	params := EncodeEventIn(ev, o.loc)
 	var body io.Reader // nil for GET: the parameters go in the query
 	if o.method == http.MethodGet {
 		u.RawQuery = joinQuery(u.RawQuery, params)
@@ -148,14 +158,20 @@ func asIncoming(r *http.Request) {
 	}
 }
 
-// parseCallbackURL accepts an absolute http or https URL with a host.
+// parseCallbackURL accepts an absolute http or https URL with a host. Like
+// the library's, its errors never repeat the URL, which may carry a token in
+// its query or user info.
 func parseCallbackURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %w", vobizhook.ErrInvalidCallbackURL, raw, errors.Unwrap(err))
+		// url.Parse's error quotes the whole URL: keep only the reason.
+		return nil, fmt.Errorf("%w: not a valid URL", vobizhook.ErrInvalidCallbackURL)
 	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%w: %q: want an absolute http or https URL", vobizhook.ErrInvalidCallbackURL, raw)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%w: want an absolute http or https URL", vobizhook.ErrInvalidCallbackURL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("%w: no host", vobizhook.ErrInvalidCallbackURL)
 	}
 	u.Fragment, u.RawFragment = "", ""
 	return u, nil
@@ -206,13 +222,35 @@ func ClientRequest(r *http.Request) (*http.Request, error) {
 // Parameters come in Vobiz's order with its names. The fields of ev are the
 // truth for the parameters they model; ev.Params adds only the parameters
 // not modelled (SessionStart, BillRate, ...), all their values. Empty
-// strings are left out. ConferenceCurrentSize is sent when CurrentSize >= 0
-// (set it to -1, as a parsed live event has it, to leave it out). A boolean
-// is sent when true, and also as "false" where live Vobiz sends it
-// (ConferenceFirstMember on enter, ConferenceLastMember on exit, for an event
-// with Event or MemberID set). Timestamp, when not zero, is written in UTC
-// with [TimestampLayout].
+// strings are left out. A boolean is sent when true, and also as "false"
+// where live Vobiz sends it (ConferenceFirstMember on enter,
+// ConferenceLastMember on exit, for an event with Event or MemberID set).
+// Timestamp, when not zero, is written in UTC with [TimestampLayout], as
+// ParseConferenceEvent and a Handler without a Location read it (see
+// [EncodeEventIn] for another zone).
+//
+// ConferenceCurrentSize is sent when CurrentSize is positive. A size of 0
+// means "the room is empty" to a receiver (vobizhook.Tracker ends the
+// conference on it), so it is sent only when ev.Params also carries a
+// non-empty ConferenceCurrentSize, as a parsed classic event does: the zero
+// CurrentSize of a struct literal that never set it is not mistaken for an
+// empty room. To send ConferenceCurrentSize=0 (a classic end, or the exit
+// that empties the room), set Params["ConferenceCurrentSize"] to {"0"};
+// [Scenario] does so for its classic events. The value sent is always
+// CurrentSize's. A negative CurrentSize (-1, as a parsed live event has it)
+// is never sent. This is the rule the Tracker applies to a hand-built event.
 func EncodeEvent(ev vobizhook.ConferenceEvent) string {
+	return EncodeEventIn(ev, time.UTC)
+}
+
+// EncodeEventIn is [EncodeEvent] with the Timestamp parameter written in loc
+// (nil means UTC): Vobiz's timestamps carry no zone, so a receiver reads them
+// in a zone it is told, vobizhook.Handler in its Location. Encode in the same
+// zone to get the same instant back.
+func EncodeEventIn(ev vobizhook.ConferenceEvent, loc *time.Location) string {
+	if loc == nil {
+		loc = time.UTC
+	}
 	var b strings.Builder
 	add := func(name, value string) {
 		if value == "" {
@@ -242,12 +280,12 @@ func EncodeEvent(ev vobizhook.ConferenceEvent) string {
 	add("To", ev.To)
 	add("Direction", ev.Direction)
 	add("CallStatus", ev.CallStatus)
-	if ev.CurrentSize >= 0 {
+	if ev.CurrentSize > 0 || (ev.CurrentSize == 0 && ev.Params.Get("ConferenceCurrentSize") != "") {
 		add("ConferenceCurrentSize", strconv.Itoa(ev.CurrentSize))
 	}
 	add("RecordingUrl", ev.RecordingURL)
 	if !ev.Timestamp.IsZero() {
-		add("Timestamp", ev.Timestamp.UTC().Format(TimestampLayout))
+		add("Timestamp", ev.Timestamp.In(loc).Format(TimestampLayout))
 	}
 	for _, name := range extraNames(ev.Params) {
 		for _, v := range ev.Params[name] {

@@ -1,6 +1,7 @@
 package vobizhooktest_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +52,8 @@ func classicEnd() vobizhook.ConferenceEvent {
 		From: "918071387423", To: "919624705678", CurrentSize: 0,
 		RecordingURL: "https://recordings.vobiz.ai/conf-3f9a1b2c.mp3",
 		Timestamp:    time.Date(2026, 5, 19, 10, 58, 47, 0, time.UTC),
+		// The size is carried: send the 0.
+		Params: url.Values{"ConferenceCurrentSize": {"0"}},
 	}
 }
 
@@ -70,12 +74,13 @@ func sameEvent(t *testing.T, want, got vobizhook.ConferenceEvent) {
 	assert.Equal(t, want, got)
 }
 
+// isNamed reports whether a ConferenceEvent field models the parameter
+// name, from the fields' form tags.
 func isNamed(name string) bool {
-	switch name {
-	case "ConferenceAction", "Event", "ConferenceUUID", "ConferenceName", "ConferenceMemberID", "CallUUID",
-		"From", "To", "Direction", "CallStatus", "ConferenceCurrentSize", "ConferenceFirstMember",
-		"ConferenceLastMember", "Timestamp", "RecordingUrl":
-		return true
+	for f := range reflect.TypeFor[vobizhook.ConferenceEvent]().Fields() {
+		if f.Tag.Get("form") == name {
+			return true
+		}
 	}
 	return false
 }
@@ -168,7 +173,12 @@ func TestEncodeEventOptionalParameters(t *testing.T) {
 		has, hasn []string // substrings present / absent
 	}{
 		{"size -1 left out", vobizhook.ConferenceEvent{Action: "enter", CurrentSize: -1}, nil, []string{"ConferenceCurrentSize"}},
-		{"size 0 sent", vobizhook.ConferenceEvent{Action: "end"}, []string{"ConferenceCurrentSize=0"}, nil},
+		{"size 0 of a struct literal left out", vobizhook.ConferenceEvent{Action: "exit"}, nil, []string{"ConferenceCurrentSize"}},
+		{"size 0 carried in Params sent", vobizhook.ConferenceEvent{Action: "end", Params: url.Values{"ConferenceCurrentSize": {"0"}}}, []string{"ConferenceCurrentSize=0"}, nil},
+		{"size 0 with an empty Params value left out", vobizhook.ConferenceEvent{Action: "end", Params: url.Values{"ConferenceCurrentSize": {""}}}, nil, []string{"ConferenceCurrentSize"}},
+		{"positive size sent", vobizhook.ConferenceEvent{Action: "exit", CurrentSize: 2}, []string{"ConferenceCurrentSize=2"}, nil},
+		{"the field's value is sent", vobizhook.ConferenceEvent{Action: "exit", CurrentSize: 0, Params: url.Values{"ConferenceCurrentSize": {"5"}}}, []string{"ConferenceCurrentSize=0"}, []string{"=5"}},
+		{"size -1 left out even when carried", vobizhook.ConferenceEvent{Action: "exit", CurrentSize: -1, Params: url.Values{"ConferenceCurrentSize": {"0"}}}, nil, []string{"ConferenceCurrentSize"}},
 		{"classic enter: no booleans", vobizhook.ConferenceEvent{Action: "enter", CurrentSize: 2}, nil, []string{"FirstMember", "LastMember"}},
 		{"live enter: FirstMember=false sent", vobizhook.ConferenceEvent{Action: "enter", Event: "ConferenceEnter", CurrentSize: -1}, []string{"ConferenceFirstMember=false"}, []string{"LastMember"}},
 		{"live exit: LastMember=false sent", vobizhook.ConferenceEvent{Action: "exit", MemberID: "1", CurrentSize: -1}, []string{"ConferenceLastMember=false"}, []string{"FirstMember"}},
@@ -191,10 +201,65 @@ func TestEncodeEventOptionalParameters(t *testing.T) {
 	assert.Equal(t, "", vobizhooktest.EncodeEvent(vobizhook.ConferenceEvent{CurrentSize: -1}))
 }
 
+// A hand-built exit that leaves CurrentSize at its zero value does not tell
+// a Tracker that the room is empty: the conference goes on while a member
+// remains. A classic end built by Scenario (size 0 carried) does end it.
+func TestZeroSizeDoesNotEndConference(t *testing.T) {
+	tr := &vobizhook.Tracker{}
+	h := &vobizhook.Handler{Tracker: tr, Logger: discardLogger}
+	serve := func(ev vobizhook.ConferenceEvent) {
+		t.Helper()
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, vobizhooktest.MustNewRequest(t, ev))
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	for _, ev := range []vobizhook.ConferenceEvent{
+		{Action: vobizhook.ActionEnter, ConferenceUUID: "c", CallUUID: "a"},
+		{Action: vobizhook.ActionEnter, ConferenceUUID: "c", CallUUID: "b"},
+		{Action: vobizhook.ActionExit, ConferenceUUID: "c", CallUUID: "a"},
+	} {
+		serve(ev)
+	}
+	c, ok := tr.Conference("c")
+	require.True(t, ok)
+	assert.False(t, c.Ended, "ended by a size nobody set (reason %s)", c.EndReason)
+	assert.Equal(t, 1, c.Size(), "b is still in the room")
+
+	events := vobizhooktest.Scenario{Style: vobizhooktest.Classic, Participants: 2, Seed: 3}.MustEvents(t)
+	for _, ev := range events {
+		serve(ev)
+	}
+	c, ok = tr.Conference(events[0].ConferenceUUID)
+	require.True(t, ok)
+	assert.True(t, c.Ended, "the classic end carries ConferenceCurrentSize=0")
+	assert.Contains(t, vobizhooktest.EncodeEvent(events[len(events)-1]), "ConferenceCurrentSize=0")
+	assert.Contains(t, vobizhooktest.EncodeEvent(events[len(events)-2]), "ConferenceCurrentSize=0", "so does the exit that empties the room")
+}
+
 func TestNewRequestErrors(t *testing.T) {
 	for _, u := range []string{"", "/conference-events", "ftp://example.com/x", "http://", "http://exa mple.com/", "example.com/cb"} {
 		_, err := vobizhooktest.NewRequest(liveEnter(), vobizhooktest.WithURL(u))
 		assert.ErrorIs(t, err, vobizhook.ErrInvalidCallbackURL, "%q", u)
+	}
+	// The error says what is wrong without repeating the URL, which may
+	// carry a token (the library's rule for every error).
+	const secret = "s3cr3t-token"
+	for _, u := range []string{
+		"http://exa mple.com/cb?token=" + secret,
+		"http://example.com:" + secret + "/cb",
+		"http://example.com/%zz?token=" + secret,
+		"ftp://example.com/cb?token=" + secret,
+		"/cb?token=" + secret,
+		"http:///cb?token=" + secret,
+		"https://user:" + secret + "@/cb",
+		"http://example.com/cb\n?token=" + secret + "\x7f",
+	} {
+		_, err := vobizhooktest.NewRequest(liveEnter(), vobizhooktest.WithURL(u))
+		require.ErrorIs(t, err, vobizhook.ErrInvalidCallbackURL, "%q", u)
+		assert.NotContains(t, err.Error(), secret, "%q", u)
+		err = vobizhooktest.Resign(httptest.NewRequest(http.MethodPost, "/cb", nil), u, "tok")
+		require.ErrorIs(t, err, vobizhook.ErrInvalidCallbackURL, "%q", u)
+		assert.NotContains(t, err.Error(), secret, "%q", u)
 	}
 	for _, m := range []string{"", "PO ST", "GET/"} {
 		_, err := vobizhooktest.NewRequest(liveEnter(), vobizhooktest.WithMethod(m))
@@ -302,4 +367,71 @@ func TestReadRequestFileErrors(t *testing.T) {
 	ev, err = vobizhook.ParseConferenceEvent(r)
 	require.NoError(t, err)
 	assert.Equal(t, vobizhook.ActionExit, ev.Action)
+}
+
+// kolkata is Asia/Kolkata, or the same fixed offset where the system has no
+// time zone database.
+func kolkata(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Logf("no tzdata (%v): using a fixed +05:30", err)
+		return time.FixedZone("IST", 5*3600+1800)
+	}
+	return loc
+}
+
+// Vobiz timestamps carry no zone: a Handler reads them in its Location.
+// WithLocation writes them in that zone, so the Handler gets the instant
+// back; without it the kit writes UTC and the instant is off by the offset.
+func TestWithLocationRoundTrip(t *testing.T) {
+	ist := kolkata(t)
+	var got []time.Time
+	h := &vobizhook.Handler{Location: ist, Logger: discardLogger, AuthToken: "tok", CallbackURL: vobizhooktest.DefaultURL,
+		OnEnter: func(_ context.Context, ev vobizhook.ConferenceEvent) error {
+			got = append(got, ev.Timestamp)
+			return nil
+		}}
+	at := time.Date(2026, 5, 19, 10, 32, 15, 0, time.UTC)
+	ev := vobizhook.ConferenceEvent{Action: vobizhook.ActionEnter, ConferenceUUID: "c", CallUUID: "a", CurrentSize: 1, Timestamp: at}
+
+	for _, method := range []string{http.MethodPost, http.MethodGet} {
+		r := vobizhooktest.MustNewRequest(t, ev, vobizhooktest.WithLocation(ist), vobizhooktest.WithAuthToken("tok"), vobizhooktest.WithMethod(method))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	require.Len(t, got, 2)
+	for _, ts := range got {
+		assert.True(t, at.Equal(ts), "round trip in Asia/Kolkata: sent %v, got %v", at, ts)
+	}
+
+	assert.Contains(t, vobizhooktest.EncodeEventIn(ev, ist), "Timestamp=2026-05-19+16%3A02%3A15", "the zoneless layout, in IST")
+	assert.Equal(t, vobizhooktest.EncodeEvent(ev), vobizhooktest.EncodeEventIn(ev, nil), "nil means UTC")
+	assert.Equal(t, vobizhooktest.EncodeEvent(ev), vobizhooktest.EncodeEventIn(ev, time.UTC))
+
+	// Without WithLocation the Handler reads the UTC wall clock as IST.
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, vobizhooktest.MustNewRequest(t, ev, vobizhooktest.WithAuthToken("tok")))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Equal(t, -5*time.Hour-30*time.Minute, got[2].Sub(at))
+
+	// Scenario.Requests passes the option on: a classic conference's times
+	// come back exact.
+	got = got[:0]
+	sc := vobizhooktest.Scenario{Style: vobizhooktest.Classic, Participants: 2, Seed: 8}
+	events := sc.MustEvents(t)
+	h.OnOther = func(_ context.Context, ev vobizhook.ConferenceEvent) error {
+		got = append(got, ev.Timestamp)
+		return nil
+	}
+	h.OnStart, h.OnEnter, h.OnExit, h.OnEnd = h.OnOther, h.OnOther, h.OnOther, h.OnOther
+	for _, r := range sc.MustRequests(t, vobizhooktest.WithLocation(ist), vobizhooktest.WithAuthToken("tok")) {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	}
+	require.Len(t, got, len(events))
+	for i, ev := range events {
+		assert.True(t, ev.Timestamp.Equal(got[i]), "%s: sent %v, got %v", ev.Action, ev.Timestamp, got[i])
+	}
 }

@@ -161,7 +161,9 @@ type participant struct {
 //     one that left the room empty).
 //   - Classic: start (with the first participant's call, size 1), the
 //     enters with the growing ConferenceCurrentSize, the exits with the
-//     shrinking one, then end (size 0, RecordingUrl).
+//     shrinking one, then end (size 0, RecordingUrl). Each carries its size
+//     in Params too, as a parsed classic event does, so that [EncodeEvent]
+//     sends the final sizes of 0.
 //
 // The error wraps [ErrInvalidScenario].
 func (s Scenario) Events() ([]vobizhook.ConferenceEvent, error) {
@@ -209,6 +211,8 @@ func (s Scenario) Events() ([]vobizhook.ConferenceEvent, error) {
 			ev.CallUUID = p.callUUID
 			ev.From, ev.To = p.numbers(did)
 			ev.CurrentSize = size
+			// Carried explicitly, so that EncodeEvent sends the final 0.
+			ev.Params = url.Values{"ConferenceCurrentSize": {strconv.Itoa(size)}}
 			ev.Timestamp = at.Truncate(time.Second)
 			return ev
 		}
@@ -320,7 +324,10 @@ func (s Scenario) Deliveries() ([]Delivery, error) {
 // opts. A duplicate is a copy of its original's request, signature headers
 // and nonce included, as a provider's retry of the same request would be; a
 // Handler that remembers nonces acknowledges it without dispatching it
-// again. The error wraps [ErrInvalidScenario] or is NewRequest's.
+// again once the original was handled. (Served concurrently, a duplicate
+// can reach the Handler while its original is still being handled; send it
+// again on a non-200 answer, as Vobiz and `vobizhook simulate` do.) The
+// error wraps [ErrInvalidScenario] or is NewRequest's.
 func (s Scenario) Requests(opts ...Option) ([]*http.Request, error) {
 	deliveries, err := s.Deliveries()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -112,6 +113,8 @@ func TestScenarioClassic(t *testing.T) {
 		assert.Equal(t, vobizhooktest.DefaultRoom, ev.ConferenceName)
 		assert.Empty(t, ev.Event, "classic has no Event")
 		assert.Empty(t, ev.MemberID)
+		assert.Equal(t, []string{strconv.Itoa(ev.CurrentSize)}, ev.Params["ConferenceCurrentSize"],
+			"the size is carried explicitly, as in a parsed classic event, so EncodeEvent sends a 0")
 		assert.Regexp(t, phone, ev.From)
 		assert.Regexp(t, phone, ev.To)
 		assert.False(t, ev.Timestamp.IsZero())

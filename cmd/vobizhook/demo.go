@@ -4,43 +4,42 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/vobizhook/vobizhook"
 	"github.com/vobizhook/vobizhook/vobizhooktest"
 )
 
+// demoWrap wraps the demo's server handler; tests use it to stand between
+// the simulator and the Handler.
+var demoWrap = func(h http.Handler) http.Handler { return h }
+
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("demo", "[flags]",
+	f := newFlags("demo", "[flags]",
 		"Runs listen and simulate together in one process: a Handler on a free loopback\n"+
 			"port, requiring signatures with a generated token, receives a whole simulated\n"+
-			"conference (shuffled, with retries) and one forged callback, and prints each\n"+
-			"callback as it arrives, then a summary. It finishes by itself.", stdout, stderr)
-	participants := fs.Int("participants", 4, "participants in the conference")
-	style := fs.String("style", string(vobizhooktest.Live), "callback shape: live or classic")
-	jsonLines := fs.Bool("json", false, "print the callbacks as JSON lines (the rest goes to stderr)")
-	seed := fs.Int64("seed", 0, "random `seed` (default: from the clock)")
-	interval := fs.Duration("interval", 250*time.Millisecond, "pause of each sender between deliveries")
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+			"conference (shuffled, with at least one duplicate delivery, a non-2xx answer\n"+
+			"retried as Vobiz does) and one forged callback, and prints each callback as it\n"+
+			"arrives, then a summary. It finishes by itself.", stdout, stderr)
+	participants := f.participants(4, 200, "participants in the conference")
+	style := f.style()
+	jsonLines := f.Bool("json", false, "print the callbacks as JSON lines (the rest goes to stderr)")
+	seed := f.seed()
+	interval := f.Duration("interval", 250*time.Millisecond, "pause of each sender between deliveries")
+	policy := f.retries()
+	f.check(func() error {
+		if *interval < 0 {
+			return errors.New("-interval must not be negative")
+		}
+		return nil
+	})
+	if code := f.parse(args, false); code >= 0 {
 		return code
-	}
-	if fs.NArg() > 0 {
-		return usageError(fs, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	st, err := vobizhooktest.ParseStyle(*style)
-	if err != nil {
-		return usageError(fs, "-style: %v", err)
-	}
-	if *participants < 1 || *participants > 200 {
-		return usageError(fs, "-participants %d: want 1 to 200", *participants)
-	}
-	if *interval < 0 {
-		return usageError(fs, "-interval must not be negative")
 	}
 	narrate := stdout
 	if *jsonLines {
@@ -58,16 +57,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	in := newInspector(listenConfig{path: path, authToken: token, callbackURL: callbackURL}, newPrinter(stdout, *jsonLines))
 	serveCtx, stopServing := context.WithCancel(ctx)
 	served := make(chan error, 1)
-	go func() { served <- serveUntilDone(serveCtx, newServer(in.mux), ln) }()
+	go func() { served <- serveUntilDone(serveCtx, newServer(demoWrap(in.mux)), ln) }()
 
 	fmt.Fprintf(narrate, "demo: a vobizhook.Handler is serving %s, requiring Vobiz signatures (token generated for this run)\n", callbackURL)
 	cfg := simConfig{
 		url: callbackURL, token: token, room: "WeeklyStandup", participants: *participants,
-		style: st, shuffle: true, duplicates: 0.25, conferences: 1, concurrency: 2,
-		seed: *seed, interval: *interval, timeout: 5 * time.Second,
-	}
-	if !flagGiven(fs, "seed") {
-		cfg.seed = time.Now().UnixNano()
+		style: *style, shuffle: true, duplicates: 0.25, oneDuplicate: true, conferences: 1, concurrency: 2,
+		seed: *seed, interval: *interval, timeout: 5 * time.Second, retry: *policy,
 	}
 	describe(narrate, cfg)
 	rep := simulate(ctx, cfg, io.Discard, io.Discard)
@@ -92,8 +88,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(narrate)
 	report(narrate, cfg, rep)
 	dispatched := in.dispatched.Load()
-	fmt.Fprintf(narrate, "handler: %d callbacks dispatched, %d retries acknowledged without dispatch (nonce already seen)\n",
-		dispatched, int64(rep.sent())-dispatched)
+	fmt.Fprintf(narrate, "handler: %d callbacks dispatched, %s acknowledged without dispatch (nonce already handled)\n",
+		dispatched, plural(rep.sent()-int(dispatched), "duplicate delivery"))
 	fmt.Fprintf(narrate, "forged callback (wrong token): %s\n", forgedRes)
 	fmt.Fprintln(narrate, "next: `vobizhook listen` in front of your tunnel, or `vobizhook simulate -url ...` against your own server")
 

@@ -91,30 +91,30 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) erro
 }
 
 func runListen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("listen", "[flags]",
+	f := newFlags("listen", "[flags]",
 		"Runs a vobizhook.Handler and prints one line per callback (or a JSON object\n"+
 			"with -json) and one line per refused request with the reason, on stdout.\n"+
 			"Status messages go to stderr. Stop it with Ctrl-C.", stdout, stderr)
-	addr := fs.String("addr", "127.0.0.1:8080", "listen `address`")
-	path := fs.String("path", "/conference-events", "callback `path` to serve")
-	token := fs.String("auth-token", "", "Vobiz Auth `token`: require signed callbacks (default $"+envAuthToken+")")
-	callbackURL := fs.String("callback-url", "", "public callback `URL` Vobiz signs, when behind a proxy or tunnel")
-	jsonLines := fs.Bool("json", false, "print JSON lines instead of text")
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	addr := f.String("addr", "127.0.0.1:8080", "listen `address`")
+	path := f.String("path", "/conference-events", "callback `path` to serve")
+	token := f.authToken("Vobiz Auth `token`: require signed callbacks")
+	callbackURL := f.String("callback-url", "", "public callback `URL` Vobiz signs, when behind a proxy or tunnel")
+	jsonLines := f.Bool("json", false, "print JSON lines instead of text")
+	f.check(func() error {
+		if !strings.HasPrefix(*path, "/") {
+			return fmt.Errorf("-path %q: want a path starting with /", *path)
+		}
+		if *callbackURL != "" {
+			if _, err := vobizhook.BaseURL(*callbackURL); err != nil {
+				return fmt.Errorf("-callback-url: %w", err)
+			}
+		}
+		return nil
+	})
+	if code := f.parse(args, false); code >= 0 {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return usageError(fs, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	if !strings.HasPrefix(*path, "/") {
-		return usageError(fs, "-path %q: want a path starting with /", *path)
-	}
-	cfg := listenConfig{path: *path, authToken: authToken(*token), callbackURL: *callbackURL}
-	if cfg.callbackURL != "" {
-		if _, err := vobizhook.BaseURL(cfg.callbackURL); err != nil {
-			return usageError(fs, "-callback-url: %v", err)
-		}
-	}
+	cfg := listenConfig{path: *path, authToken: *token, callbackURL: *callbackURL}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -2,18 +2,24 @@
 // callbacks, to test a Vobiz integration without making a phone call.
 //
 //	vobizhook listen   [-addr 127.0.0.1:8080] [-path /conference-events] [-auth-token T] [-callback-url U] [-json]
-//	vobizhook send     -url U [-auth-token T] FILE...
+//	vobizhook send     -url U [-auth-token T] [-retries 3] [-backoff 100ms] FILE...
 //	vobizhook simulate -url U [-participants N] [-style live|classic] [-shuffle] [-duplicates P]
-//	                   [-conferences K] [-concurrency C] [-auth-token T] [-seed S]
-//	vobizhook demo     [-participants N] [-style live|classic] [-json]
+//	                   [-conferences K] [-concurrency C] [-auth-token T] [-seed S] [-retries 3] [-backoff 100ms]
+//	vobizhook demo     [-participants N] [-style live|classic] [-json] [-seed S]
 //
 // listen runs a vobizhook.Handler and prints one line per callback and one
 // per refused request, with the reason: a local inspector for a real Vobiz
 // account behind a tunnel, or for the simulator. send replays recorded
 // payload files (raw HTTP requests, as in testdata/) re-signed for a URL.
 // simulate drives whole generated conferences against a server and reports
-// status counts and latencies. demo runs listen and simulate together on a
-// free loopback port.
+// status counts, retries and latencies. demo runs listen and simulate
+// together on a free loopback port.
+//
+// send, simulate and demo deliver as Vobiz does: an answer other than 2xx
+// (or none) is retried with the same request, signature and nonce included,
+// up to -retries times, after -backoff, doubled for each next retry, or
+// after the answer's Retry-After when that is longer and at most 5s. A
+// delivery fails when its last attempt fails; retries are counted apart.
 //
 // The auth token may also be given in the VOBIZ_AUTH_TOKEN environment
 // variable, which keeps it out of the process list. It is never printed.
@@ -24,13 +30,10 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 )
 
@@ -105,55 +108,4 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, `Run "vobizhook COMMAND -h" for a command's flags.`)
 	fmt.Fprintf(w, "Auth tokens may be given in %s instead of -auth-token.\n", envAuthToken)
-}
-
-// newFlagSet returns a flag set whose errors and -h output go to stderr and
-// stdout, with a usage line and description.
-func newFlagSet(name, synopsis, description string, stdout, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("vobizhook "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "Usage: vobizhook %s %s\n\n%s\n\nFlags:\n", name, synopsis, description)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args into fs. It returns -1 when the command should go
-// on, or the exit status: 0 after -h (usage printed to stdout), 2 after a
-// bad flag (the error and usage printed to stderr).
-func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) int {
-	errOut := fs.Output()
-	fs.SetOutput(io.Discard)
-	err := fs.Parse(args)
-	fs.SetOutput(errOut)
-	switch {
-	case err == nil:
-		return -1
-	case errors.Is(err, flag.ErrHelp):
-		fs.SetOutput(stdout)
-		fs.Usage()
-		fs.SetOutput(errOut)
-		return exitOK
-	default:
-		fmt.Fprintf(errOut, "%s: %v\n", fs.Name(), err)
-		fs.Usage()
-		return exitUsage
-	}
-}
-
-// usageError prints msg and the usage of fs, and returns exitUsage.
-func usageError(fs *flag.FlagSet, format string, args ...any) int {
-	fmt.Fprintf(fs.Output(), "%s: %s\n", fs.Name(), fmt.Sprintf(format, args...))
-	fs.Usage()
-	return exitUsage
-}
-
-// authToken returns the -auth-token value, or the environment's.
-func authToken(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
-	}
-	return strings.TrimSpace(os.Getenv(envAuthToken))
 }

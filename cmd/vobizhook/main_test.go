@@ -87,6 +87,11 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"simulate: bad concurrency", []string{"simulate", "-url", "http://x/", "-concurrency", "0"}, 2, "", "-concurrency 0"},
 		{"simulate: no conferences", []string{"simulate", "-url", "http://x/", "-conferences", "0"}, 2, "", "-conferences 0"},
 		{"demo: bad style", []string{"demo", "-style", "x"}, 2, "", "-style"},
+		{"demo: stray argument", []string{"demo", "now"}, 2, "", "unexpected arguments: now"},
+		{"simulate: negative retries", []string{"simulate", "-url", "http://x/", "-retries", "-1"}, 2, "", "-retries -1: want 0 to 10"},
+		{"send: too many retries", []string{"send", "-url", "http://x/", "-retries", "11", "a.http"}, 2, "", "-retries 11"},
+		{"demo: bad backoff", []string{"demo", "-backoff", "1h"}, 2, "", "-backoff 1h0m0s: want 0 to 30s"},
+		{"simulate -h shows the retry flags", []string{"simulate", "-h"}, 0, "-backoff duration", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -337,13 +342,14 @@ func TestSendRecordedFiles(t *testing.T) {
 
 	// Wrong token, a bad payload and a missing file: each reported, exit 1.
 	bad := filepath.Join("..", "..", "testdata", "bad", "size-abc.http")
-	code, stdout, stderr = runCmd(t, "send", "-url", vs.url, "-auth-token", "wrong", files[0])
+	code, stdout, stderr = runCmd(t, "send", "-url", vs.url, "-auth-token", "wrong", "-backoff", "1ms", files[0])
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stdout, "403 Forbidden")
+	assert.Contains(t, stdout, "after 3 retries (403 ×3)", "retried like Vobiz retries any non-200")
 	assert.Contains(t, stdout, "invalid signature")
 	assert.Contains(t, stderr, "1 of 1 failed")
 
-	code, stdout, _ = runCmd(t, "send", "-url", vs.url, "-auth-token", testToken, bad, "no-such.http", files[0])
+	code, stdout, _ = runCmd(t, "send", "-url", vs.url, "-auth-token", testToken, "-retries", "0", bad, "no-such.http", files[0])
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stdout, "400 Bad Request")
 	assert.Contains(t, stdout, "ConferenceCurrentSize")
@@ -395,27 +401,33 @@ func TestSimulateFailures(t *testing.T) {
 	vs := newVerifyingServer(t)
 
 	// Unsigned against a verifying server: every delivery refused.
-	code, stdout, _ := runCmd(t, "simulate", "-url", vs.url, "-participants", "3", "-seed", "2")
+	code, stdout, _ := runCmd(t, "simulate", "-url", vs.url, "-participants", "3", "-seed", "2", "-backoff", "1ms")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stdout, "status: 403 Forbidden: 6")
+	assert.Contains(t, stdout, "retries: 18 (403 Forbidden: 18)")
 	assert.Contains(t, stdout, "FAILED: 6 of 6 deliveries")
 	assert.Contains(t, stdout, "missing signature")
 	assert.Contains(t, stdout, "... and 1 more")
 
 	// The application fails: 500s.
 	vs.fail.Store(true)
-	code, stdout, _ = runCmd(t, "simulate", "-url", vs.url, "-auth-token", testToken, "-participants", "1", "-seed", "2")
+	code, stdout, _ = runCmd(t, "simulate", "-url", vs.url, "-auth-token", testToken, "-participants", "1", "-seed", "2", "-backoff", "1ms")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stdout, "status: 500 Internal Server Error: 2")
+	assert.Contains(t, stdout, "retries: 6 (500 Internal Server Error: 6)")
 
 	// Nobody listening: transport errors.
-	dead := httptest.NewServer(http.NotFoundHandler())
-	deadURL := dead.URL + "/cb"
-	dead.Close()
-	code, stdout, _ = runCmd(t, "simulate", "-url", deadURL, "-participants", "1", "-seed", "2")
+	code, stdout, _ = runCmd(t, "simulate", "-url", deadURL("/cb"), "-participants", "1", "-seed", "2", "-retries", "0")
 	assert.Equal(t, 1, code)
 	assert.Contains(t, stdout, "errors: 2")
 	assert.Contains(t, stdout, "error: ")
+}
+
+// deadURL returns a URL on a loopback port where nobody listens any more.
+func deadURL(path string) string {
+	dead := httptest.NewServer(http.NotFoundHandler())
+	dead.Close()
+	return dead.URL + path
 }
 
 func TestSimulateInterrupted(t *testing.T) {
@@ -444,6 +456,8 @@ func TestDemo(t *testing.T) {
 	assert.Equal(t, 4, strings.Count(stdout, " enter WeeklyStandup "), stdout)
 	assert.Equal(t, 4, strings.Count(stdout, " exit  WeeklyStandup "), stdout)
 	assert.Contains(t, stdout, "handler: 8 callbacks dispatched")
+	assert.Regexp(t, `sent \d+ deliveries \(8 events \+ [1-9]\d* duplicates?\)`, stdout, "at least one duplicate")
+	assert.Contains(t, stdout, "retries: 0\n")
 	assert.Regexp(t, `REFUSED 403 POST /conference-events .*invalid signature`, stdout)
 	assert.Contains(t, stdout, "forged callback (wrong token): 403 Forbidden")
 

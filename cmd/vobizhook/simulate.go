@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -24,11 +25,15 @@ type simConfig struct {
 	style        vobizhooktest.Style
 	shuffle      bool
 	duplicates   float64
+	// oneDuplicate makes sure each conference has at least one duplicate
+	// delivery, so that a short demo always shows one.
+	oneDuplicate bool
 	conferences  int
 	concurrency  int
 	seed         int64
 	interval     time.Duration // pause of each worker between deliveries
 	timeout      time.Duration
+	retry        retryPolicy
 	verbose      bool
 }
 
@@ -39,19 +44,28 @@ type job struct {
 	conference int
 }
 
-// simReport is what simulate observed.
+// simReport is what simulate observed. A delivery counts once, by its last
+// attempt; the attempts before it are counted apart, as retries.
 type simReport struct {
 	conferences, events, duplicates int
-	statuses                        map[int]int
-	transportErrors                 int
+	statuses                        map[int]int // last answers
+	transportErrors                 int         // deliveries whose last attempt had no answer
+	retries                         int         // attempts retried
+	retriedStatuses                 map[int]int // the answers that were retried
+	retriedErrors                   int
 	failures                        []string // the first few failure descriptions
 	latencies                       []time.Duration
 	elapsed                         time.Duration
 	interrupted                     bool
 }
 
+func newSimReport() *simReport {
+	return &simReport{statuses: map[int]int{}, retriedStatuses: map[int]int{}}
+}
+
 func (r *simReport) sent() int { return r.events + r.duplicates }
 
+// failed is the number of deliveries whose last attempt failed.
 func (r *simReport) failed() int {
 	n := r.transportErrors
 	for status, count := range r.statuses {
@@ -65,59 +79,44 @@ func (r *simReport) failed() int {
 const maxFailuresShown = 5
 
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("simulate", "-url URL [flags]",
+	f := newFlags("simulate", "-url URL [flags]",
 		"Drives whole generated conferences against URL, as Vobiz would: signed with the\n"+
 			"auth token when one is given, in the live or classic shape, optionally shuffled\n"+
-			"and with duplicate deliveries. Reports what it sent, the status counts and the\n"+
-			"latency percentiles; exits 1 if any delivery failed (error or non-2xx).", stdout, stderr)
+			"and with duplicate deliveries, a non-2xx answer retried with the same request.\n"+
+			"Reports what it sent, the status counts, the retries and the latency\n"+
+			"percentiles; exits 1 if any delivery failed (error or non-2xx after its retries).", stdout, stderr)
 	cfg := simConfig{}
-	fs.StringVar(&cfg.url, "url", "", "callback `URL` to send to (required)")
-	token := fs.String("auth-token", "", "Vobiz Auth `token` to sign with (default $"+envAuthToken+"); unsigned when empty")
-	fs.StringVar(&cfg.room, "room", vobizhooktest.DefaultRoom, "conference `name` (numbered when -conferences > 1)")
-	fs.IntVar(&cfg.participants, "participants", vobizhooktest.DefaultParticipants, "participants per conference")
-	style := fs.String("style", string(vobizhooktest.Live), "callback shape: live or classic")
-	fs.BoolVar(&cfg.shuffle, "shuffle", false, "deliver each conference's callbacks in a random order")
-	fs.Float64Var(&cfg.duplicates, "duplicates", 0, "`probability` (0 to 1) that a delivery is sent twice, as a retry")
-	fs.IntVar(&cfg.conferences, "conferences", 1, "number of conferences")
-	fs.IntVar(&cfg.concurrency, "concurrency", 4, "deliveries in flight at once")
-	seed := fs.Int64("seed", 0, "random `seed` (default: from the clock; printed for reproduction)")
-	fs.DurationVar(&cfg.interval, "interval", 0, "pause of each sender between deliveries")
-	fs.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "per-request `timeout`")
-	fs.BoolVar(&cfg.verbose, "v", false, "print every delivery")
-	if code := parseFlags(fs, args, stdout); code >= 0 {
+	url := f.url()
+	token := f.authToken("Vobiz Auth `token` to sign with; unsigned when empty")
+	f.StringVar(&cfg.room, "room", vobizhooktest.DefaultRoom, "conference `name` (numbered when -conferences > 1)")
+	participants := f.participants(vobizhooktest.DefaultParticipants, vobizhooktest.MaxParticipants, "participants per conference")
+	style := f.style()
+	f.BoolVar(&cfg.shuffle, "shuffle", false, "deliver each conference's callbacks in a random order")
+	f.Float64Var(&cfg.duplicates, "duplicates", 0, "`probability` (0 to 1) that a delivery is sent twice, the same signed request, as after a lost answer")
+	f.IntVar(&cfg.conferences, "conferences", 1, "number of conferences")
+	f.IntVar(&cfg.concurrency, "concurrency", 4, "deliveries in flight at once")
+	seed := f.seed()
+	f.DurationVar(&cfg.interval, "interval", 0, "pause of each sender between deliveries")
+	f.DurationVar(&cfg.timeout, "timeout", 10*time.Second, "per-request `timeout`")
+	policy := f.retries()
+	f.BoolVar(&cfg.verbose, "v", false, "print every delivery")
+	f.check(func() error {
+		switch {
+		case !(cfg.duplicates >= 0 && cfg.duplicates <= 1):
+			return fmt.Errorf("-duplicates %v: want a probability from 0 to 1", cfg.duplicates)
+		case cfg.conferences < 1:
+			return fmt.Errorf("-conferences %d: want at least 1", cfg.conferences)
+		case cfg.concurrency < 1 || cfg.concurrency > 1024:
+			return fmt.Errorf("-concurrency %d: want 1 to 1024", cfg.concurrency)
+		case cfg.interval < 0 || cfg.timeout <= 0:
+			return errors.New("-interval and -timeout must not be negative, -timeout not zero")
+		}
+		return nil
+	})
+	if code := f.parse(args, false); code >= 0 {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return usageError(fs, "unexpected arguments: %s", strings.Join(fs.Args(), " "))
-	}
-	if cfg.url == "" {
-		return usageError(fs, "-url is required")
-	}
-	if _, err := vobizhook.BaseURL(cfg.url); err != nil {
-		return usageError(fs, "-url: %v", err)
-	}
-	st, err := vobizhooktest.ParseStyle(*style)
-	if err != nil {
-		return usageError(fs, "-style: %v", err)
-	}
-	cfg.style = st
-	switch {
-	case cfg.participants < 1 || cfg.participants > vobizhooktest.MaxParticipants:
-		return usageError(fs, "-participants %d: want 1 to %d", cfg.participants, vobizhooktest.MaxParticipants)
-	case !(cfg.duplicates >= 0 && cfg.duplicates <= 1):
-		return usageError(fs, "-duplicates %v: want a probability from 0 to 1", cfg.duplicates)
-	case cfg.conferences < 1:
-		return usageError(fs, "-conferences %d: want at least 1", cfg.conferences)
-	case cfg.concurrency < 1 || cfg.concurrency > 1024:
-		return usageError(fs, "-concurrency %d: want 1 to 1024", cfg.concurrency)
-	case cfg.interval < 0 || cfg.timeout <= 0:
-		return usageError(fs, "-interval and -timeout must not be negative, -timeout not zero")
-	}
-	cfg.token = authToken(*token)
-	cfg.seed = *seed
-	if !flagGiven(fs, "seed") {
-		cfg.seed = time.Now().UnixNano()
-	}
+	cfg.url, cfg.token, cfg.participants, cfg.style, cfg.seed, cfg.retry = *url, *token, *participants, *style, *seed, *policy
 
 	describe(stdout, cfg)
 	rep := simulate(ctx, cfg, stdout, stderr)
@@ -132,17 +131,6 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return exitOK
 }
 
-// flagGiven reports whether the flag name was set on the command line.
-func flagGiven(fs *flag.FlagSet, name string) bool {
-	given := false
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == name {
-			given = true
-		}
-	})
-	return given
-}
-
 // describe prints what simulate is about to send.
 func describe(w io.Writer, cfg simConfig) {
 	var b strings.Builder
@@ -153,12 +141,26 @@ func describe(w io.Writer, cfg simConfig) {
 	if cfg.duplicates > 0 {
 		fmt.Fprintf(&b, ", duplicates %.2f", cfg.duplicates)
 	}
+	if cfg.oneDuplicate {
+		b.WriteString(" (at least one)")
+	}
 	if cfg.token != "" {
 		b.WriteString(", signed")
 	} else {
 		b.WriteString(", unsigned")
 	}
-	fmt.Fprintf(&b, ", seed %d, to %s", cfg.seed, cfg.url)
+	fmt.Fprintf(&b, ", seed %d", cfg.seed)
+	if cfg.retry.retries > 0 {
+		fmt.Fprintf(&b, ", up to %s (backoff %s)", plural(cfg.retry.retries, "retry"), cfg.retry.backoff)
+	} else {
+		b.WriteString(", no retries")
+	}
+	// The URL without its query: it may carry a token.
+	target, err := vobizhook.BaseURL(cfg.url)
+	if err != nil {
+		target = "the URL"
+	}
+	fmt.Fprintf(&b, ", to %s", target)
 	fmt.Fprintln(w, b.String())
 }
 
@@ -168,7 +170,7 @@ func describe(w io.Writer, cfg simConfig) {
 func simulate(ctx context.Context, cfg simConfig, stdout, stderr io.Writer) *simReport {
 	client := newClient(cfg.concurrency, cfg.timeout)
 	defer client.CloseIdleConnections()
-	rep := &simReport{statuses: map[int]int{}}
+	rep := newSimReport()
 	var mu sync.Mutex
 	var buildErr error
 	start := time.Now()
@@ -178,11 +180,11 @@ func simulate(ctx context.Context, cfg simConfig, stdout, stderr io.Writer) *sim
 	for range cfg.concurrency {
 		wg.Go(func() {
 			for j := range jobs {
-				res := deliver(ctx, client, j.req)
+				out := deliverRetrying(ctx, client, j.req, cfg.retry)
 				mu.Lock()
-				record(rep, j, res)
+				record(rep, j, out)
 				if cfg.verbose {
-					printDelivery(stdout, j, res)
+					printDelivery(stdout, j, out)
 				}
 				mu.Unlock()
 				if cfg.interval > 0 {
@@ -207,9 +209,9 @@ func simulate(ctx context.Context, cfg simConfig, stdout, stderr io.Writer) *sim
 				return
 			case <-tick.C:
 				mu.Lock()
-				sent, failed := rep.sent(), rep.failed()
+				sent, failed, retries := rep.sent(), rep.failed(), rep.retries
 				mu.Unlock()
-				fmt.Fprintf(stderr, "simulate: %d deliveries, %d failed, %s\n", sent, failed, time.Since(start).Round(time.Second))
+				fmt.Fprintf(stderr, "simulate: %d deliveries, %d failed, %d retries, %s\n", sent, failed, retries, time.Since(start).Round(time.Second))
 			}
 		}
 	}()
@@ -231,6 +233,9 @@ produce:
 		if err != nil {
 			buildErr = err
 			break
+		}
+		if cfg.oneDuplicate {
+			deliveries = withDuplicate(deliveries)
 		}
 		opts := []vobizhooktest.Option{vobizhooktest.WithURL(cfg.url)}
 		if cfg.token != "" {
@@ -270,25 +275,47 @@ produce:
 	return rep
 }
 
-func record(rep *simReport, j job, res result) {
+func record(rep *simReport, j job, out outcome) {
 	if j.delivery.Duplicate {
 		rep.duplicates++
 	} else {
 		rep.events++
 	}
-	if res.err != nil {
+	for _, res := range out.retried {
+		rep.retries++
+		if res.err != nil {
+			rep.retriedErrors++
+		} else {
+			rep.retriedStatuses[res.status]++
+			rep.latencies = append(rep.latencies, res.latency)
+		}
+	}
+	if out.err != nil {
 		rep.transportErrors++
 	} else {
-		rep.statuses[res.status]++
-		rep.latencies = append(rep.latencies, res.latency)
+		rep.statuses[out.status]++
+		rep.latencies = append(rep.latencies, out.latency)
 	}
-	if !res.ok() && len(rep.failures) < maxFailuresShown {
+	if !out.ok() && len(rep.failures) < maxFailuresShown {
 		rep.failures = append(rep.failures, fmt.Sprintf("%s %s call %s: %s",
-			j.delivery.Event.Action, j.delivery.Event.ConferenceName, j.delivery.Event.CallUUID, res))
+			j.delivery.Event.Action, j.delivery.Event.ConferenceName, j.delivery.Event.CallUUID, out))
 	}
 }
 
-func printDelivery(w io.Writer, j job, res result) {
+// withDuplicate returns deliveries with one duplicate delivery when they
+// have none: the middle delivery sent again right after itself, the retry
+// most likely to overlap its original.
+func withDuplicate(deliveries []vobizhooktest.Delivery) []vobizhooktest.Delivery {
+	if len(deliveries) == 0 || slices.ContainsFunc(deliveries, func(d vobizhooktest.Delivery) bool { return d.Duplicate }) {
+		return deliveries
+	}
+	i := len(deliveries) / 2
+	dup := deliveries[i]
+	dup.Duplicate = true
+	return slices.Insert(slices.Clone(deliveries), i+1, dup)
+}
+
+func printDelivery(w io.Writer, j job, out outcome) {
 	ev := j.delivery.Event
 	dup := ""
 	if j.delivery.Duplicate {
@@ -298,7 +325,7 @@ func printDelivery(w io.Writer, j job, res result) {
 	if ev.MemberID != "" {
 		member = " member " + ev.MemberID
 	}
-	fmt.Fprintf(w, "  %-5s %s%s call %s%s -> %s\n", ev.Action, ev.ConferenceName, member, ev.CallUUID, dup, res)
+	fmt.Fprintf(w, "  %-5s %s%s call %s%s -> %s\n", ev.Action, ev.ConferenceName, member, ev.CallUUID, dup, out)
 }
 
 // report prints the summary.
@@ -306,22 +333,16 @@ func report(w io.Writer, cfg simConfig, rep *simReport) {
 	fmt.Fprintf(w, "sent %s (%s + %s) of %s in %s\n",
 		plural(rep.sent(), "delivery"), plural(rep.events, "event"), plural(rep.duplicates, "duplicate"),
 		plural(rep.conferences, "conference"), roundDuration(rep.elapsed))
-	codes := make([]int, 0, len(rep.statuses))
-	for code := range rep.statuses {
-		codes = append(codes, code)
+	fmt.Fprintf(w, "status: %s\n", statusCounts(rep.statuses, rep.transportErrors, "none"))
+	if cfg.retry.retries == 0 {
+		fmt.Fprintln(w, "retries: off")
+	} else {
+		fmt.Fprintf(w, "retries: %d", rep.retries)
+		if rep.retries > 0 {
+			fmt.Fprintf(w, " (%s)", statusCounts(rep.retriedStatuses, rep.retriedErrors, ""))
+		}
+		fmt.Fprintln(w)
 	}
-	slices.Sort(codes)
-	var parts []string
-	for _, code := range codes {
-		parts = append(parts, fmt.Sprintf("%d %s: %d", code, http.StatusText(code), rep.statuses[code]))
-	}
-	if rep.transportErrors > 0 {
-		parts = append(parts, fmt.Sprintf("errors: %d", rep.transportErrors))
-	}
-	if len(parts) == 0 {
-		parts = []string{"none"}
-	}
-	fmt.Fprintf(w, "status: %s\n", strings.Join(parts, ", "))
 	if len(rep.latencies) > 0 {
 		p := percentiles(rep.latencies, 50, 90, 99)
 		fmt.Fprintf(w, "latency: p50 %s, p90 %s, p99 %s, max %s\n",
@@ -336,6 +357,22 @@ func report(w io.Writer, cfg simConfig, rep *simReport) {
 			fmt.Fprintf(w, "  ... and %d more\n", n-len(rep.failures))
 		}
 	}
+}
+
+// statusCounts writes counts by status code, "200 OK: 7, 503 Service
+// Unavailable: 1, errors: 2", or none when there are none.
+func statusCounts(statuses map[int]int, errorCount int, none string) string {
+	var parts []string
+	for _, code := range slices.Sorted(maps.Keys(statuses)) {
+		parts = append(parts, fmt.Sprintf("%d %s: %d", code, http.StatusText(code), statuses[code]))
+	}
+	if errorCount > 0 {
+		parts = append(parts, fmt.Sprintf("errors: %d", errorCount))
+	}
+	if len(parts) == 0 {
+		return none
+	}
+	return strings.Join(parts, ", ")
 }
 
 // percentiles returns the nearest-rank percentiles ps of ds.
