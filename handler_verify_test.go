@@ -316,6 +316,28 @@ func TestHandlerReplayWithOneSignatureStripped(t *testing.T) {
 	assert.EqualValues(t, 1, hs.calls.Load())
 }
 
+// A captured request with a valid V2 signature must not let its sender
+// claim arbitrary nonces: a junk V3 nonce next to no V3 signature is not
+// claimed, so the store cannot be flooded into forgetting real nonces.
+func TestHandlerNonceFloodWithUnverifiedNonce(t *testing.T) {
+	store := NewMemoryNonceStore(100)
+	hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
+	signed := func(n3, n2 string) *http.Request {
+		return withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, n3), tokAccount, publicURL, n2)
+	}
+	require.Equal(t, http.StatusOK, hs.serve(t, signed(nonceA, nonceA)).Code, "the victim's request")
+	require.Equal(t, http.StatusOK, hs.serve(t, signed(nonceB, nonceB)).Code, "a request the attacker captured")
+	for i := range 200 {
+		r := signed(nonceB, nonceB)
+		r.Header.Del(HeaderSignatureV3)
+		r.Header.Set(HeaderSignatureV3Nonce, fmt.Sprintf("junk%d", i))
+		require.Equal(t, http.StatusOK, hs.serve(t, r).Code, "a replay of the captured request")
+	}
+	assert.Equal(t, 2, store.Len(), "only verified nonces are stored")
+	assert.Equal(t, http.StatusOK, hs.serve(t, signed(nonceA, nonceA)).Code)
+	assert.EqualValues(t, 2, hs.calls.Load(), "neither replay was dispatched")
+}
+
 func TestHandlerReplayConcurrent(t *testing.T) {
 	hs := newHarness(t, func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL })
 	const n = 64

@@ -111,10 +111,12 @@ type verifierState struct {
 	err              error // a configuration error, returned by every Verify
 }
 
-// Nonces are the nonces of a verified request: the values of its V3 and V2
-// nonce headers. Vobiz may send the same nonce in both or two different
-// ones; claiming both keeps a replay that strips one signature from being
-// dispatched again.
+// Nonces are the nonces of a verified request: the value of its V3 nonce
+// header when a V3 or MA-V3 signature verified, and of its V2 nonce header
+// when a V2 or MA-V2 signature verified. Vobiz may send the same nonce in
+// both or two different ones; claiming both keeps a replay that strips one
+// signature from being dispatched again. A nonce whose signature did not
+// verify (or is absent) is never returned: it could be anything.
 type Nonces struct {
 	V3 string // the X-Vobiz-Signature-V3-Nonce value, or ""
 	V2 string // the X-Vobiz-Signature-V2-Nonce value when different from V3, or ""
@@ -179,8 +181,9 @@ func (n Nonces) Release(ctx context.Context, store NonceStore) error {
 }
 
 // Verify reports whether r carries a valid Vobiz signature; it does not read
-// the body. On success it returns the request's nonces, for replay
-// protection.
+// the body. On success it returns the nonces of the signatures that verified,
+// for replay protection; a nonce header without a verified signature is
+// ignored.
 //
 // It checks, in this order, X-Vobiz-Signature-V3 and X-Vobiz-Signature-V2
 // with AuthTokens, and the MA-V3 and MA-V2 variants with ParentAuthTokens,
@@ -258,13 +261,19 @@ func (st *verifierState) verify(r *http.Request) (Nonces, error) {
 		return Nonces{}, fmt.Errorf("%w: no %s, %s, %s or %s header",
 			ErrMissingSignature, HeaderSignatureV3, HeaderSignatureV2, HeaderSignatureMAV3, HeaderSignatureMAV2)
 	}
-	nonce3, err := parseNonce(HeaderSignatureV3Nonce, hv[slotV3Nonce])
-	if err != nil {
-		return Nonces{}, err
+	// A nonce header is read only next to a signature that uses it; alone,
+	// it is ignored (it authenticates nothing, so it must not be claimed).
+	var nonce3, nonce2 string
+	var err error
+	if hv[slotV3] != nil || hv[slotMAV3] != nil {
+		if nonce3, err = parseNonce(HeaderSignatureV3Nonce, hv[slotV3Nonce]); err != nil {
+			return Nonces{}, err
+		}
 	}
-	nonce2, err := parseNonce(HeaderSignatureV2Nonce, hv[slotV2Nonce])
-	if err != nil {
-		return Nonces{}, err
+	if hv[slotV2] != nil || hv[slotMAV2] != nil {
+		if nonce2, err = parseNonce(HeaderSignatureV2Nonce, hv[slotV2Nonce]); err != nil {
+			return Nonces{}, err
+		}
 	}
 
 	// Every signature header present must be well-formed, whether or not a
@@ -298,7 +307,12 @@ func (st *verifierState) verify(r *http.Request) (Nonces, error) {
 		cands[1], nc = alt, 2
 	}
 
+	// Only the nonce of a signature that verified is returned for claiming:
+	// an unverified nonce is attacker-chosen, and claiming it would let one
+	// captured request fill the store with junk. The V2 family is checked
+	// too when the V3 one verified, unless both use the same nonce.
 	checked := false
+	var ok3, ok2 bool
 	for i, k := range sigKinds {
 		if sigs[i].n == 0 {
 			continue
@@ -314,17 +328,26 @@ func (st *verifierState) verify(r *http.Request) (Nonces, error) {
 			continue
 		}
 		checked = true
-		for c := range nc {
-			for _, key := range keys {
-				var sum [sha256.Size]byte
-				key.sum(&cands[c], k.sep, nonce, &sum)
-				for j := range sigs[i].n {
-					if hmac.Equal(sum[:], sigs[i].sums[j][:]) {
-						return newNonces(nonce3, nonce2), nil
-					}
-				}
+		if (k.nonceV == 3 && ok3) || (k.nonceV == 2 && (ok2 || ok3 && nonce2 == nonce3)) {
+			continue // this nonce is verified already
+		}
+		if matchAny(keys, cands[:nc], k.sep, nonce, &sigs[i]) {
+			if k.nonceV == 3 {
+				ok3 = true
+			} else {
+				ok2 = true
 			}
 		}
+	}
+	if ok3 || ok2 {
+		var n Nonces
+		if ok3 {
+			n.V3 = nonce3
+		}
+		if ok2 && nonce2 != n.V3 {
+			n.V2 = nonce2
+		}
+		return n, nil
 	}
 	if !checked {
 		if len(st.parentKeys) == 0 {
@@ -346,11 +369,21 @@ func (st *verifierState) verify(r *http.Request) (Nonces, error) {
 		ErrInvalidSignature, cands[0].String(), also, hint)
 }
 
-func newNonces(v3, v2 string) Nonces {
-	if v2 == v3 {
-		v2 = ""
+// matchAny reports whether any signature in sigs is the HMAC, with any of
+// keys, of a candidate URL, sep and nonce.
+func matchAny(keys []*macKey, cands []baseURL, sep, nonce string, sigs *sigList) bool {
+	for c := range cands {
+		for _, key := range keys {
+			var sum [sha256.Size]byte
+			key.sum(&cands[c], sep, nonce, &sum)
+			for j := range sigs.n {
+				if hmac.Equal(sum[:], sigs.sums[j][:]) {
+					return true
+				}
+			}
+		}
 	}
-	return Nonces{V3: v3, V2: v2}
+	return false
 }
 
 // Header lookup. Go canonicalizes header names as it parses requests (and

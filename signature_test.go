@@ -113,14 +113,54 @@ func TestVerifyVectors(t *testing.T) {
 			wantNonces: Nonces{V3: nonceA},
 		},
 		{
-			name:     "V3 wrong but V2 right: one match suffices",
+			name:     "V3 wrong but V2 right: one match suffices, only the V2 nonce is returned",
 			verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: publicURL},
 			target:   privateURL,
 			headers: hdr{
 				"X-Vobiz-Signature-V3": one(otherSig), "X-Vobiz-Signature-V3-Nonce": one(nonceA),
 				"X-Vobiz-Signature-V2": one(v2(tokAccount, publicURL, nonceA)), "X-Vobiz-Signature-V2-Nonce": one(nonceA),
 			},
+			wantNonces: Nonces{V2: nonceA},
+		},
+		{
+			name:     "V3 stripped, junk V3 nonce kept: only the verified V2 nonce is returned",
+			verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: publicURL},
+			target:   privateURL,
+			headers: hdr{
+				"X-Vobiz-Signature-V3-Nonce": one("junk-1"),
+				"X-Vobiz-Signature-V2":       one(v2(tokAccount, publicURL, nonceB)), "X-Vobiz-Signature-V2-Nonce": one(nonceB),
+			},
+			wantNonces: Nonces{V2: nonceB},
+		},
+		{
+			name:     "V2 signature wrong with its own nonce: only the V3 nonce is returned",
+			verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: publicURL},
+			target:   privateURL,
+			headers: hdr{
+				"X-Vobiz-Signature-V3": one(v3(tokAccount, publicURL, nonceA)), "X-Vobiz-Signature-V3-Nonce": one(nonceA),
+				"X-Vobiz-Signature-V2": one(otherSig), "X-Vobiz-Signature-V2-Nonce": one("junk-2"),
+			},
 			wantNonces: Nonces{V3: nonceA},
+		},
+		{
+			name:     "a nonce header without its signature is ignored, even malformed",
+			verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: publicURL},
+			target:   privateURL,
+			headers: hdr{
+				"X-Vobiz-Signature-V3": one(v3(tokAccount, publicURL, nonceA)), "X-Vobiz-Signature-V3-Nonce": one(nonceA),
+				"X-Vobiz-Signature-V2-Nonce": {"not a nonce", "twice"},
+			},
+			wantNonces: Nonces{V3: nonceA},
+		},
+		{
+			name:     "MA-V2 verified, account V3 unknown: only the V2 nonce is returned",
+			verifier: &Verifier{ParentAuthTokens: []string{tokParent}, CallbackURL: publicURL},
+			target:   privateURL,
+			headers: hdr{
+				"X-Vobiz-Signature-V3": one(v3("sub-account token we do not know", publicURL, nonceA)), "X-Vobiz-Signature-V3-Nonce": one(nonceA),
+				"X-Vobiz-Signature-Ma-V2": one(v2(tokParent, publicURL, nonceB)), "X-Vobiz-Signature-V2-Nonce": one(nonceB),
+			},
+			wantNonces: Nonces{V2: nonceB},
 		},
 		{
 			name:       "comma-separated signatures (rotation on Vobiz's side)",
