@@ -747,9 +747,11 @@ type Signer struct {
 	// are not set.
 	ParentAuthToken string
 
-	// CallbackURL is the URL to sign (its query is ignored). When empty, the
-	// URL is rebuilt from the request as a Verifier without CallbackURL
-	// does: scheme from r.TLS, host from r.Host, the path.
+	// CallbackURL is the URL to sign (its query is ignored). When empty, a
+	// client request (made by http.NewRequest: no RequestURI) is signed for
+	// its own URL, r.URL; a server request (made by httptest.NewRequest, or
+	// received) for the URL a Verifier without CallbackURL rebuilds: scheme
+	// from r.TLS, host from r.Host, the path.
 	CallbackURL string
 
 	// Nonce is used for both the V3 and the V2 signature. When empty, each
@@ -766,6 +768,12 @@ func (s *Signer) Sign(r *http.Request) error {
 	var base baseURL
 	if s.CallbackURL != "" {
 		b, err := parseBaseURL(s.CallbackURL)
+		if err != nil {
+			return err
+		}
+		base = b
+	} else if isClientRequest(r) {
+		b, err := parseBaseURL(r.URL.String())
 		if err != nil {
 			return err
 		}
@@ -802,9 +810,16 @@ func (s *Signer) Sign(r *http.Request) error {
 	return nil
 }
 
+// isClientRequest reports whether r is an outgoing request (as made by
+// http.NewRequest), whose URL is the one it is sent to, rather than one a
+// server received.
+func isClientRequest(r *http.Request) bool {
+	return r.RequestURI == "" && r.TLS == nil && r.URL != nil && r.URL.Scheme != ""
+}
+
 // SignRequest signs r for callbackURL with authToken and a fresh nonce, as
 // Vobiz would: the shortest way to build a signed request in a test. An empty
-// callbackURL signs the URL rebuilt from r. Use a [Signer] for a fixed nonce
+// callbackURL signs r's own URL, as [Signer] explains. Use a [Signer] for a fixed nonce
 // or a parent-account signature.
 func SignRequest(r *http.Request, callbackURL, authToken string) error {
 	s := Signer{AuthToken: authToken, CallbackURL: callbackURL}

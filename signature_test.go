@@ -628,6 +628,24 @@ func TestSigner(t *testing.T) {
 		_, err := (&Verifier{AuthTokens: []string{tokAccount}}).Verify(r)
 		assert.NoError(t, err)
 	})
+	t.Run("SignRequest without CallbackURL on a client request signs its URL", func(t *testing.T) {
+		tests := []struct{ target, signed string }{
+			{publicURL + "?q=1", publicURL},
+			{"http://10.0.0.5:8080/conference-events", "http://10.0.0.5:8080/conference-events"},
+			{"https://public.example:8443/a%20b", "https://public.example:8443/a%20b"},
+		}
+		for _, tt := range tests {
+			r, err := http.NewRequest(http.MethodPost, tt.target, nil) // RequestURI and TLS unset
+			require.NoError(t, err)
+			require.NoError(t, SignRequest(r, "", tokAccount))
+			n := r.Header.Get(HeaderSignatureV3Nonce)
+			assert.Equal(t, v3(tokAccount, tt.signed, n), r.Header.Get(HeaderSignatureV3), tt.target)
+			assert.Equal(t, v2(tokAccount, tt.signed, n), r.Header.Get(HeaderSignatureV2), tt.target)
+		}
+		r, err := http.NewRequest(http.MethodPost, "ftp://public.example/cb", nil)
+		require.NoError(t, err)
+		assert.ErrorIs(t, SignRequest(r, "", tokAccount), ErrInvalidCallbackURL)
+	})
 	t.Run("client request without headers", func(t *testing.T) {
 		r := &http.Request{Method: http.MethodPost}
 		require.NoError(t, SignRequest(r, publicURL, tokAccount))
