@@ -32,7 +32,9 @@ import (
 //     the parameter at fault and what was expected.
 //   - 403 when a token is set (AuthToken, AuthTokens, ParentAuthToken or
 //     ParentAuthTokens) and the request has no valid Vobiz signature; it is
-//     checked before the body is read, and nothing is dispatched.
+//     checked before the body is read, and nothing is dispatched. The body is
+//     only "vobizhook: missing signature" or "vobizhook: invalid signature";
+//     the reason (the header at fault, the URL tried) is in the Warn log.
 //   - 200 without dispatch for a signed request whose nonce was already
 //     handled within ReplayWindow: a retry or a replay.
 //   - 503 when the NonceStore fails, and 500 when CallbackURL is invalid,
@@ -233,7 +235,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.String("remote_addr", r.RemoteAddr))
-	writePlain(w, status, err.Error())
+	writePlain(w, status, publicReason(err))
 }
 
 // statusFor maps an error from parsing or verification to its HTTP status.

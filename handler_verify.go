@@ -123,3 +123,17 @@ func (h *Handler) dispatchOnce(w http.ResponseWriter, r *http.Request, ev Confer
 	}()
 	handled = h.dispatch(w, r, ev)
 }
+
+// publicReason is the body of a refusal. A signature refusal gets the bare
+// sentinel: its detail (the header at fault, the URL tried, the proxy hint)
+// would tell an unauthenticated caller about the configuration, so it goes
+// to the Warn log only. Other refusals name the parameter at fault.
+func publicReason(err error) string {
+	switch {
+	case errors.Is(err, ErrMissingSignature):
+		return ErrMissingSignature.Error()
+	case errors.Is(err, ErrInvalidSignature):
+		return ErrInvalidSignature.Error()
+	}
+	return err.Error()
+}

@@ -111,7 +111,7 @@ func TestHandlerRefusesUnverified(t *testing.T) {
 		name      string
 		configure func(*Handler)
 		request   func() *http.Request
-		reason    string // in the log and the body
+		reason    string // in the log only
 	}{
 		{"no signature: fails closed", account,
 			func() *http.Request { return callback(privateURL, enterBody) }, "missing signature"},
@@ -186,13 +186,17 @@ func TestHandlerRefusesUnverified(t *testing.T) {
 			hs := newHarness(t, tt.configure)
 			rec := hs.serve(t, tt.request())
 			assert.Equal(t, http.StatusForbidden, rec.Code)
-			assert.Contains(t, rec.Body.String(), tt.reason)
 			assert.Zero(t, hs.calls.Load(), "nothing may be dispatched")
 			lines := hs.logLines("callback refused")
 			require.Len(t, lines, 1)
 			assert.Contains(t, lines[0], `"level":"WARN"`)
 			assert.Contains(t, lines[0], `"status":403`)
 			assert.Contains(t, lines[0], tt.reason)
+			// The body is the bare sentinel: the detail (the header at
+			// fault, the URL tried) is for the log, not for an
+			// unauthenticated caller.
+			body := rec.Body.String()
+			assert.Contains(t, []string{ErrMissingSignature.Error() + "\n", ErrInvalidSignature.Error() + "\n"}, body)
 		})
 	}
 }
@@ -248,6 +252,31 @@ func TestHandlerAcceptsSigned(t *testing.T) {
 			assert.Empty(t, hs.logLines("WARN"))
 		})
 	}
+}
+
+func TestHandlerRefusalBodyHidesTheURL(t *testing.T) {
+	for _, callbackURL := range []string{"", "https://secret-host.example/hooks/7f3a?k=v"} {
+		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL = tokAccount, callbackURL })
+		r := withV3(callback(privateURL, enterBody), tokOld, publicURL, nonceA)
+		r.Host = "internal-lb.corp:8080"
+		rec := hs.serve(t, r)
+		require.Equal(t, http.StatusForbidden, rec.Code)
+		assert.Equal(t, "vobizhook: invalid signature\n", rec.Body.String(), "CallbackURL %q", callbackURL)
+		lines := hs.logLines("callback refused")
+		require.Len(t, lines, 1)
+		if callbackURL == "" {
+			assert.Contains(t, lines[0], "http://internal-lb.corp:8080/conference-events", "the URL tried is logged")
+			assert.Contains(t, lines[0], "set CallbackURL")
+		} else {
+			assert.Contains(t, lines[0], "https://secret-host.example/hooks/7f3a", "the URL tried is logged")
+		}
+	}
+
+	// Other refusals still name the parameter at fault.
+	hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL = tokAccount, publicURL })
+	rec := hs.serve(t, withV3(callback(privateURL, "ConferenceAction=enter&ConferenceCurrentSize=abc"), tokAccount, publicURL, nonceA))
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Contains(t, rec.Body.String(), "ConferenceCurrentSize")
 }
 
 func TestHandlerWithoutTokenAcceptsUnsignedAndWarnsOnce(t *testing.T) {

@@ -530,6 +530,8 @@ func assertNoSecrets(t *testing.T, s string, h http.Header) {
 	}
 }
 
+// Verify's error names the URL it tried, for the caller's log; the Handler
+// logs it but answers only the sentinel (TestHandlerRefusalBodyHidesTheURL).
 func TestVerifyMessageNamesTheURL(t *testing.T) {
 	v := &Verifier{AuthTokens: []string{tokAccount}}
 	r := httptest.NewRequest(http.MethodPost, privateURL+"?q=1", nil)
