@@ -36,7 +36,11 @@ import (
 //     only "vobizhook: missing signature" or "vobizhook: invalid signature";
 //     the reason (the header at fault, the URL tried) is in the Warn log.
 //   - 200 without dispatch for a signed request whose nonce was already
-//     handled within ReplayWindow: a retry or a replay.
+//     handled successfully within ReplayWindow: a retry or a replay.
+//   - 503 with Retry-After: 1, without dispatch, for a signed request whose
+//     nonce is being handled right now (a retry that overtook a slow first
+//     delivery): Vobiz retries and gets 200 once the first succeeded, or a
+//     dispatch if it failed.
 //   - 503 when the NonceStore fails, and 500 when CallbackURL is invalid,
 //     so that Vobiz retries once the fault is fixed.
 //
@@ -96,12 +100,14 @@ type Handler struct {
 	TrustForwardedHeaders bool
 
 	// ReplayWindow is how long a handled nonce is remembered; zero or
-	// negative means DefaultReplayWindow.
+	// negative means DefaultReplayWindow. A nonce whose callback is still
+	// running is claimed for DefaultNonceLease.
 	ReplayWindow time.Duration
 
-	// NonceStore remembers handled nonces; nil means an in-memory store of
-	// DefaultMaxNonces entries, created on first use and shared by the
-	// requests of this Handler. Use a shared store behind several replicas.
+	// NonceStore remembers claimed and handled nonces; nil means an
+	// in-memory store of DefaultMaxNonces entries, created on first use and
+	// shared by the requests of this Handler. Use a shared store behind
+	// several replicas.
 	NonceStore NonceStore
 
 	// Tracker, when set, receives every enter, exit, start and end, and the

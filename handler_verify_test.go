@@ -367,6 +367,59 @@ func TestHandlerNonceFloodWithUnverifiedNonce(t *testing.T) {
 	assert.EqualValues(t, 2, hs.calls.Load(), "neither replay was dispatched")
 }
 
+// A retry that arrives while the first delivery is still running must not
+// be acknowledged: if the first then fails, Vobiz would never retry again
+// and the event would be lost. It is answered 503 (Vobiz retries) and, once
+// the first delivery failed, the next retry is dispatched.
+func TestHandlerInFlightDuplicate(t *testing.T) {
+	for _, firstFails := range []bool{true, false} {
+		t.Run(fmt.Sprintf("first fails %v", firstFails), func(t *testing.T) {
+			started, finish := make(chan struct{}), make(chan struct{})
+			var attempts, succeeded atomic.Int32
+			hs := newHarness(t, func(h *Handler) {
+				h.AuthToken, h.CallbackURL = tokAccount, publicURL
+				h.OnEnter = func(context.Context, ConferenceEvent) error {
+					if attempts.Add(1) == 1 {
+						close(started)
+						<-finish
+						if firstFails {
+							return errors.New("database down")
+						}
+					}
+					succeeded.Add(1)
+					return nil
+				}
+			})
+			send := func() *httptest.ResponseRecorder {
+				return hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA))
+			}
+			first := make(chan int)
+			go func() { first <- send().Code }()
+			<-started
+
+			rec := send() // Vobiz's retry after its timeout
+			assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "in progress: not acknowledged")
+			assert.Equal(t, "1", rec.Header().Get("Retry-After"))
+			assert.Equal(t, "vobizhook: in progress, retry later\n", rec.Body.String())
+			lines := hs.logLines("in progress")
+			require.Len(t, lines, 1)
+			assert.Contains(t, lines[0], `"level":"INFO"`)
+
+			close(finish)
+			if firstFails {
+				assert.Equal(t, http.StatusInternalServerError, <-first)
+				assert.Equal(t, http.StatusOK, send().Code, "the next retry is dispatched")
+			} else {
+				assert.Equal(t, http.StatusOK, <-first)
+				assert.Equal(t, http.StatusOK, send().Code, "handled: acknowledged")
+			}
+			assert.Equal(t, http.StatusOK, send().Code, "a later replay is acknowledged")
+			assert.EqualValues(t, 1, succeeded.Load(), "handled exactly once")
+			assert.EqualValues(t, map[bool]int32{true: 2, false: 1}[firstFails], attempts.Load())
+		})
+	}
+}
+
 func TestHandlerReplayConcurrent(t *testing.T) {
 	hs := newHarness(t, func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL })
 	const n = 64
@@ -383,10 +436,17 @@ func TestHandlerReplayConcurrent(t *testing.T) {
 	close(start)
 	wg.Wait()
 	close(codes)
+	seen := map[int]int{}
 	for code := range codes {
-		assert.Equal(t, http.StatusOK, code)
+		seen[code]++
 	}
 	assert.EqualValues(t, 1, hs.calls.Load(), "concurrent identical requests dispatch exactly once")
+	assert.Equal(t, n, seen[http.StatusOK]+seen[http.StatusServiceUnavailable],
+		"each copy is acknowledged (handled, or already handled) or answered 503 (in progress): %v", seen)
+	assert.Positive(t, seen[http.StatusOK])
+	assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code,
+		"once handled, a copy is acknowledged")
+	assert.EqualValues(t, 1, hs.calls.Load())
 }
 
 func TestHandlerReleasesOnFailure(t *testing.T) {
@@ -444,39 +504,44 @@ func TestHandlerReleasesOnAbort(t *testing.T) {
 // scriptedStore records calls and fails on demand.
 type scriptedStore struct {
 	MemoryNonceStore
-	mu         sync.Mutex
-	claims     []string
-	windows    []time.Duration
-	releases   []string
-	claimErr   error
-	releaseErr error
+	mu          sync.Mutex
+	calls       []string // "claim nonce lease", "complete nonce window", "release nonce"
+	claimErr    error
+	completeErr error
+	releaseErr  error
 }
 
-func (s *scriptedStore) Claim(ctx context.Context, nonce string, window time.Duration) (bool, error) {
+func (s *scriptedStore) record(call string, err error) error {
 	s.mu.Lock()
-	s.claims = append(s.claims, nonce)
-	s.windows = append(s.windows, window)
-	err := s.claimErr
-	s.mu.Unlock()
-	if err != nil {
-		return false, err
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, call)
+	return err
+}
+
+func (s *scriptedStore) Claim(ctx context.Context, nonce string, lease time.Duration) (NonceState, error) {
+	if err := s.record("claim "+nonce+" "+lease.String(), s.claimErr); err != nil {
+		return NonceNew, err // a state a careless store might return: must be ignored
 	}
-	return s.MemoryNonceStore.Claim(ctx, nonce, window)
+	return s.MemoryNonceStore.Claim(ctx, nonce, lease)
+}
+
+func (s *scriptedStore) Complete(ctx context.Context, nonce string, window time.Duration) error {
+	if err := s.record("complete "+nonce+" "+window.String(), s.completeErr); err != nil {
+		return err
+	}
+	return s.MemoryNonceStore.Complete(ctx, nonce, window)
 }
 
 func (s *scriptedStore) Release(ctx context.Context, nonce string) error {
-	s.mu.Lock()
-	s.releases = append(s.releases, nonce)
-	err := s.releaseErr
-	s.mu.Unlock()
-	if err != nil {
+	if err := s.record("release "+nonce, s.releaseErr); err != nil {
 		return err
 	}
 	return s.MemoryNonceStore.Release(ctx, nonce)
 }
 
 func TestHandlerNonceStore(t *testing.T) {
-	t.Run("window and both nonces passed to the store", func(t *testing.T) {
+	lease := DefaultNonceLease.String()
+	t.Run("both nonces claimed for the lease, completed for the window", func(t *testing.T) {
 		store := &scriptedStore{}
 		hs := newHarness(t, func(h *Handler) {
 			h.AuthToken, h.CallbackURL = tokAccount, publicURL
@@ -484,15 +549,25 @@ func TestHandlerNonceStore(t *testing.T) {
 		})
 		r := withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA), tokAccount, publicURL, nonceB)
 		require.Equal(t, http.StatusOK, hs.serve(t, r).Code)
-		assert.Equal(t, []string{nonceA, nonceB}, store.claims)
-		assert.Equal(t, []time.Duration{10 * time.Minute, 10 * time.Minute}, store.windows)
-		assert.Empty(t, store.releases)
+		assert.Equal(t, []string{
+			"claim " + nonceA + " " + lease, "claim " + nonceB + " " + lease,
+			"complete " + nonceA + " 10m0s", "complete " + nonceB + " 10m0s",
+		}, store.calls)
 	})
 	t.Run("default window", func(t *testing.T) {
 		store := &scriptedStore{}
 		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
 		require.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
-		assert.Equal(t, []time.Duration{DefaultReplayWindow}, store.windows)
+		assert.Equal(t, []string{"claim " + nonceA + " " + lease, "complete " + nonceA + " 24h0m0s"}, store.calls)
+	})
+	t.Run("failure releases", func(t *testing.T) {
+		store := &scriptedStore{}
+		hs := newHarness(t, func(h *Handler) {
+			h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store
+			h.OnEnter = func(context.Context, ConferenceEvent) error { return errors.New("failed") }
+		})
+		assert.Equal(t, http.StatusInternalServerError, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
+		assert.Equal(t, []string{"claim " + nonceA + " " + lease, "release " + nonceA}, store.calls)
 	})
 	t.Run("claim error: 503, not dispatched", func(t *testing.T) {
 		store := &scriptedStore{claimErr: errors.New("redis: connection refused")}
@@ -509,8 +584,16 @@ func TestHandlerNonceStore(t *testing.T) {
 		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
 		r := withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA), tokAccount, publicURL, nonceB)
 		assert.Equal(t, http.StatusServiceUnavailable, hs.serve(t, r).Code)
-		ok, _ := store.MemoryNonceStore.Claim(context.Background(), nonceA, time.Minute)
-		assert.True(t, ok, "the first nonce was released")
+		state, _ := store.MemoryNonceStore.Claim(context.Background(), nonceA, time.Minute)
+		assert.Equal(t, NonceNew, state, "the first nonce was released")
+	})
+	t.Run("complete error is logged; the answer stays 200", func(t *testing.T) {
+		store := &scriptedStore{completeErr: errors.New("redis: timeout")}
+		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
+		assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
+		lines := hs.logLines("recording a handled nonce failed")
+		require.Len(t, lines, 1)
+		assert.Contains(t, lines[0], `"level":"ERROR"`)
 	})
 	t.Run("release error is logged", func(t *testing.T) {
 		store := &scriptedStore{releaseErr: errors.New("redis: timeout")}
@@ -519,14 +602,14 @@ func TestHandlerNonceStore(t *testing.T) {
 			h.OnEnter = func(context.Context, ConferenceEvent) error { return errors.New("failed") }
 		})
 		assert.Equal(t, http.StatusInternalServerError, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
-		assert.Equal(t, []string{nonceA}, store.releases)
+		assert.Equal(t, []string{"claim " + nonceA + " " + lease, "release " + nonceA}, store.calls)
 		require.Len(t, hs.logLines("releasing the nonce"), 1)
 	})
 	t.Run("unsigned mode does not use the store", func(t *testing.T) {
 		store := &scriptedStore{}
 		hs := newHarness(t, func(h *Handler) { h.NonceStore = store })
 		require.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
-		assert.Empty(t, store.claims)
+		assert.Empty(t, store.calls)
 	})
 }
 
@@ -536,11 +619,11 @@ type failSecond struct {
 	n atomic.Int32
 }
 
-func (s *failSecond) Claim(ctx context.Context, nonce string, window time.Duration) (bool, error) {
+func (s *failSecond) Claim(ctx context.Context, nonce string, lease time.Duration) (NonceState, error) {
 	if s.n.Add(1) > 1 {
-		return false, errors.New("store unavailable")
+		return NonceNew, errors.New("store unavailable")
 	}
-	return s.MemoryNonceStore.Claim(ctx, nonce, window)
+	return s.MemoryNonceStore.Claim(ctx, nonce, lease)
 }
 
 func TestRequestPath(t *testing.T) {

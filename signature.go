@@ -75,8 +75,9 @@ var (
 //
 // Verify checks signatures only. The body is not signed, so the nonce is the
 // only defence against a replayed request: pass the returned [Nonces] to
-// [Nonces.Claim] before acting on the callback, and release them with
-// [Nonces.Release] if handling it fails, as Handler does.
+// [Nonces.Claim] before acting on the callback, then mark them handled with
+// [Nonces.Complete], or release them with [Nonces.Release] if handling it
+// failed, as Handler does.
 type Verifier struct {
 	// AuthTokens are the accepted account Auth Tokens, for the V3 and V2
 	// signatures. List the new and the old token while rotating.
@@ -125,57 +126,96 @@ type Nonces struct {
 // IsZero reports whether n holds no nonce.
 func (n Nonces) IsZero() bool { return n.V3 == "" && n.V2 == "" }
 
-// Claim claims each nonce of n in store for window, V3 first, and reports
-// whether the request is new: false means a nonce was already claimed, by an
-// earlier delivery of the same request (a retry or a replay) or by one being
-// handled right now. Act on the callback only when Claim returns true.
+// Claim claims each nonce of n in store, V3 first, for lease (zero or less
+// means [DefaultNonceLease]), and reports what it found:
 //
-// A nonce this call claimed stays claimed when it returns false, so the
-// request stays blocked in every form. On a store error, Claim releases what
-// it claimed and returns the error: answer with a 5xx so that Vobiz retries.
-func (n Nonces) Claim(ctx context.Context, store NonceStore, window time.Duration) (bool, error) {
+//   - [NonceNew]: every nonce was free and is now claimed, in progress: act
+//     on the callback, then call [Nonces.Complete] if that succeeded or
+//     [Nonces.Release] if it failed.
+//   - [NonceInProgress]: a delivery of the same request is being handled
+//     right now: do not act on it; answer a 5xx (503) so that Vobiz retries.
+//   - [NonceDone]: the request was already handled successfully (a retry or
+//     a replay): acknowledge it with 200 without acting on it.
+//
+// When it does not return NonceNew, Claim releases the nonce it claimed
+// itself, so the store is as before. On a store error, it releases what it
+// claimed and returns NonceInProgress with the error: answer a 5xx so that
+// Vobiz retries. With no nonce at all, it returns NonceNew.
+func (n Nonces) Claim(ctx context.Context, store NonceStore, lease time.Duration) (NonceState, error) {
 	if store == nil {
-		return false, errNilStore
+		return NonceInProgress, errNilStore
+	}
+	if lease <= 0 {
+		lease = DefaultNonceLease
 	}
 	claimedV3 := false
+	undo := func() {
+		if claimedV3 {
+			store.Release(context.WithoutCancel(ctx), n.V3)
+		}
+	}
 	for _, nonce := range [...]string{n.V3, n.V2} {
 		if nonce == "" {
 			continue
 		}
-		ok, err := store.Claim(ctx, nonce, window)
+		state, err := store.Claim(ctx, nonce, lease)
 		if err != nil {
-			if claimedV3 {
-				store.Release(context.WithoutCancel(ctx), n.V3)
-			}
-			return false, fmt.Errorf("vobizhook: claiming a nonce: %w", err)
+			undo()
+			return NonceInProgress, fmt.Errorf("vobizhook: claiming a nonce: %w", err)
 		}
-		if !ok {
-			return false, nil
+		switch state {
+		case NonceNew:
+		case NonceDone:
+			undo()
+			return NonceDone, nil
+		default: // NonceInProgress, or a state this package does not know
+			undo()
+			return NonceInProgress, nil
 		}
 		claimedV3 = nonce == n.V3
 	}
-	return true, nil
+	return NonceNew, nil
 }
 
 var errNilStore = errors.New("vobizhook: nil NonceStore")
 
+// Complete marks the nonces of n done in store, remembered for window (zero
+// or less means [DefaultReplayWindow]): call it when handling a request
+// claimed with [Nonces.Claim] succeeded, so that its retries and replays are
+// acknowledged without being handled again.
+func (n Nonces) Complete(ctx context.Context, store NonceStore, window time.Duration) error {
+	if store == nil {
+		return errNilStore
+	}
+	if window <= 0 {
+		window = DefaultReplayWindow
+	}
+	return n.each(func(nonce string) error { return store.Complete(ctx, nonce, window) }, "completing")
+}
+
 // Release releases the nonces of n in store, so that a retry of the request
-// is handled: call it when handling a claimed request failed.
+// is handled: call it when handling a request claimed with [Nonces.Claim]
+// failed.
 func (n Nonces) Release(ctx context.Context, store NonceStore) error {
 	if store == nil {
 		return errNilStore
 	}
+	return n.each(func(nonce string) error { return store.Release(ctx, nonce) }, "releasing")
+}
+
+// each calls fn for each nonce of n, all of them even when one fails.
+func (n Nonces) each(fn func(nonce string) error, verb string) error {
 	var errs []error
 	for _, nonce := range [...]string{n.V3, n.V2} {
 		if nonce == "" {
 			continue
 		}
-		if err := store.Release(ctx, nonce); err != nil {
+		if err := fn(nonce); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("vobizhook: releasing a nonce: %w", err)
+		return fmt.Errorf("vobizhook: %s a nonce: %w", verb, err)
 	}
 	return nil
 }

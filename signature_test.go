@@ -748,10 +748,79 @@ func BenchmarkVerify(b *testing.B) {
 
 func TestNoncesNilStore(t *testing.T) {
 	n := Nonces{V3: nonceA}
-	_, err := n.Claim(t.Context(), nil, time.Minute)
+	state, err := n.Claim(t.Context(), nil, time.Minute)
 	assert.Error(t, err)
+	assert.Equal(t, NonceInProgress, state, "never NonceNew with an error")
+	assert.Error(t, n.Complete(t.Context(), nil, time.Minute))
 	assert.Error(t, n.Release(t.Context(), nil))
-	ok, err := Nonces{}.Claim(t.Context(), NewMemoryNonceStore(1), time.Minute)
+	state, err = Nonces{}.Claim(t.Context(), NewMemoryNonceStore(1), time.Minute)
 	require.NoError(t, err)
-	assert.True(t, ok, "no nonce: nothing to claim")
+	assert.Equal(t, NonceNew, state, "no nonce: nothing to claim")
+}
+
+func TestNoncesTwoPhase(t *testing.T) {
+	ctx := t.Context()
+	both := Nonces{V3: nonceA, V2: nonceB}
+	claimOne := func(s NonceStore, nonce string) NonceState {
+		st, err := s.Claim(ctx, nonce, time.Minute)
+		require.NoError(t, err)
+		return st
+	}
+
+	t.Run("claim, complete, replays", func(t *testing.T) {
+		s := NewMemoryNonceStore(10)
+		st, err := both.Claim(ctx, s, time.Minute)
+		require.NoError(t, err)
+		require.Equal(t, NonceNew, st)
+		for _, n := range []Nonces{both, {V3: nonceA}, {V2: nonceB}} {
+			st, err := n.Claim(ctx, s, time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, NonceInProgress, st, "%+v while the first is running", n)
+		}
+		require.NoError(t, both.Complete(ctx, s, time.Hour))
+		for _, n := range []Nonces{both, {V3: nonceA}, {V2: nonceB}} {
+			st, err := n.Claim(ctx, s, time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, NonceDone, st, "%+v once handled", n)
+		}
+	})
+	t.Run("release", func(t *testing.T) {
+		s := NewMemoryNonceStore(10)
+		st, _ := both.Claim(ctx, s, time.Minute)
+		require.Equal(t, NonceNew, st)
+		require.NoError(t, both.Release(ctx, s))
+		assert.Equal(t, NonceNew, claimOne(s, nonceA))
+		assert.Equal(t, NonceNew, claimOne(s, nonceB))
+	})
+	t.Run("a blocked second nonce releases the first", func(t *testing.T) {
+		for _, second := range []NonceState{NonceInProgress, NonceDone} {
+			s := NewMemoryNonceStore(10)
+			require.Equal(t, NonceNew, claimOne(s, nonceB))
+			if second == NonceDone {
+				require.NoError(t, s.Complete(ctx, nonceB, time.Hour))
+			}
+			st, err := both.Claim(ctx, s, time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, second, st)
+			assert.Equal(t, NonceNew, claimOne(s, nonceA), "the V3 nonce is free again")
+		}
+	})
+	t.Run("zero lease and window mean the defaults", func(t *testing.T) {
+		s, clk := newTestStore(10)
+		st, err := both.Claim(ctx, s, 0)
+		require.NoError(t, err)
+		require.Equal(t, NonceNew, st)
+		clk.advance(DefaultNonceLease - time.Second)
+		assert.Equal(t, NonceInProgress, claimOne(s, nonceA), "claimed for DefaultNonceLease, not for nothing")
+		require.NoError(t, both.Complete(ctx, s, -1))
+		clk.advance(DefaultReplayWindow - time.Second)
+		assert.Equal(t, NonceDone, claimOne(s, nonceB), "completed for DefaultReplayWindow")
+	})
+}
+
+func TestNonceStateString(t *testing.T) {
+	assert.Equal(t, "new", NonceNew.String())
+	assert.Equal(t, "in progress", NonceInProgress.String())
+	assert.Equal(t, "done", NonceDone.String())
+	assert.Equal(t, "NonceState(7)", NonceState(7).String())
 }
