@@ -41,8 +41,9 @@ import (
 //     nonce is being handled right now (a retry that overtook a slow first
 //     delivery): Vobiz retries and gets 200 once the first succeeded, or a
 //     dispatch if it failed.
-//   - 503 when the NonceStore fails, and 500 when CallbackURL is invalid,
-//     so that Vobiz retries once the fault is fixed.
+//   - 503 when the NonceStore fails, and 500 when CallbackURL is invalid or
+//     RequireSignatures is set without a token, so that Vobiz retries once
+//     the fault is fixed.
 //
 // Every refused request is logged once at Warn, handled events at Debug.
 // Header values are never logged.
@@ -75,8 +76,17 @@ type Handler struct {
 	// must carry a valid Vobiz signature (X-Vobiz-Signature-V3 or -V2),
 	// checked before the body is read; anything else is answered 403. When
 	// no token is set at all, unsigned requests are accepted and the Handler
-	// logs once, at Warn, that verification is off.
+	// logs once, at Warn, that verification is off (unless
+	// RequireSignatures is set).
 	AuthToken string
+
+	// RequireSignatures makes a Handler without any token refuse to run
+	// instead of accepting unsigned callbacks: every request is answered 500
+	// ("vobizhook: server misconfigured", so Vobiz retries once the fault is
+	// fixed) and logged at Error. Set it in production, where a token read
+	// from an unset environment variable would otherwise turn verification
+	// off silently.
+	RequireSignatures bool
 
 	// CallbackURL is the public callbackUrl exactly as configured on
 	// <Conference>; used for signing. Set it whenever the server sits behind

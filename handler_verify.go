@@ -15,6 +15,7 @@ import (
 type sigState struct {
 	once      sync.Once
 	verifier  *Verifier // nil: verification is off
+	required  bool      // RequireSignatures without a token: refuse everything
 	store     NonceStore
 	window    time.Duration
 	warnedOff atomic.Bool // the "verification is off" warning was logged
@@ -26,6 +27,7 @@ func (h *Handler) sigSetup() *sigState {
 		tokens := tokenList(h.AuthToken, h.AuthTokens)
 		parents := tokenList(h.ParentAuthToken, h.ParentAuthTokens)
 		if len(tokens)+len(parents) == 0 {
+			st.required = h.RequireSignatures
 			return
 		}
 		st.verifier = &Verifier{
@@ -66,6 +68,12 @@ func tokenList(first string, more []string) []string {
 func (h *Handler) verify(w http.ResponseWriter, r *http.Request) (Nonces, bool) {
 	st := h.sigSetup()
 	if st.verifier == nil {
+		if st.required {
+			h.logger().LogAttrs(r.Context(), slog.LevelError,
+				"vobizhook: RequireSignatures is set but no AuthToken, AuthTokens, ParentAuthToken or ParentAuthTokens; answering 500")
+			writePlain(w, http.StatusInternalServerError, "vobizhook: server misconfigured")
+			return Nonces{}, false
+		}
 		if !st.warnedOff.Load() && st.warnedOff.CompareAndSwap(false, true) {
 			h.logger().LogAttrs(r.Context(), slog.LevelWarn,
 				"vobizhook: signature verification is off (no AuthToken): unsigned callbacks are accepted")

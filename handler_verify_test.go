@@ -294,6 +294,42 @@ func TestHandlerWithoutTokenAcceptsUnsignedAndWarnsOnce(t *testing.T) {
 	assert.Contains(t, lines[0], `"level":"WARN"`)
 }
 
+func TestHandlerRequireSignatures(t *testing.T) {
+	t.Run("no token: every request answered 500, nothing accepted", func(t *testing.T) {
+		// An AuthToken read from an unset environment variable must not
+		// turn verification off silently.
+		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.RequireSignatures = "", true })
+		for _, r := range []*http.Request{
+			callback(privateURL, enterBody),
+			withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA),
+		} {
+			rec := hs.serve(t, r)
+			assert.Equal(t, http.StatusInternalServerError, rec.Code)
+			assert.Equal(t, "vobizhook: server misconfigured\n", rec.Body.String())
+		}
+		assert.Zero(t, hs.calls.Load())
+		lines := hs.logLines("RequireSignatures")
+		require.Len(t, lines, 2, "one Error per request")
+		assert.Contains(t, lines[0], `"level":"ERROR"`)
+		assert.Empty(t, hs.logLines("verification is off"))
+	})
+	t.Run("with a token it changes nothing", func(t *testing.T) {
+		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.RequireSignatures = tokAccount, publicURL, true })
+		assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
+		assert.Equal(t, http.StatusForbidden, hs.serve(t, callback(privateURL, enterBody)).Code)
+		assert.EqualValues(t, 1, hs.calls.Load())
+	})
+	t.Run("a parent token alone satisfies it", func(t *testing.T) {
+		hs := newHarness(t, func(h *Handler) {
+			h.ParentAuthTokens, h.CallbackURL, h.RequireSignatures = []string{tokParent}, publicURL, true
+		})
+		r := callback(privateURL, enterBody)
+		r.Header.Set(HeaderSignatureMAV3, v3(tokParent, publicURL, nonceA))
+		r.Header.Set(HeaderSignatureV3Nonce, nonceA)
+		assert.Equal(t, http.StatusOK, hs.serve(t, r).Code)
+	})
+}
+
 func TestHandlerMisconfiguredCallbackURL(t *testing.T) {
 	hs := newHarness(t, func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = "conference-events" })
 	rec := hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA))
