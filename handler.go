@@ -16,7 +16,13 @@ import (
 //
 // Handler is a plain struct whose func fields are the hooks, in the manner of
 // httputil.ReverseProxy; its zero value is usable (it acknowledges every
-// well-formed callback). Do not change its fields once it is serving.
+// well-formed callback). Do not change its fields once it is serving: the
+// verification fields (AuthToken, AuthTokens, ParentAuthToken,
+// ParentAuthTokens, CallbackURL, TrustForwardedHeaders, RequireSignatures,
+// ReplayWindow and NonceStore) are read once, on the first request, and
+// later changes are ignored. Use a Handler by pointer and do not copy it
+// after its first request: it holds a sync.Once and an atomic.Bool (go vet
+// reports copies).
 //
 // Responses follow what Vobiz expects of a callbackUrl:
 //

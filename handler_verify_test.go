@@ -330,6 +330,14 @@ func TestHandlerRequireSignatures(t *testing.T) {
 	})
 }
 
+func TestHandlerReadsVerificationFieldsOnce(t *testing.T) {
+	hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL = tokAccount, publicURL })
+	require.Equal(t, http.StatusForbidden, hs.serve(t, callback(privateURL, enterBody)).Code)
+	hs.h.AuthToken = "" // too late: the Handler does not fail open
+	assert.Equal(t, http.StatusForbidden, hs.serve(t, callback(privateURL, enterBody)).Code)
+	assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
+}
+
 func TestHandlerMisconfiguredCallbackURL(t *testing.T) {
 	hs := newHarness(t, func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = "conference-events" })
 	rec := hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA))
