@@ -244,3 +244,26 @@ func TestMemoryNonceStoreMemoryAtCap(t *testing.T) {
 	assert.Less(t, grown, int64(6e6), "DefaultMaxNonces documents about 4 MB")
 	runtime.KeepAlive(s)
 }
+
+// BenchmarkMemoryNonceStoreClaimComplete is the store's share of a handled
+// callback: a claim of a fresh nonce, then its completion.
+func BenchmarkMemoryNonceStoreClaimComplete(b *testing.B) {
+	nonces := make([]string, 1<<18) // more than the cap: each claim is of a nonce the store does not hold
+	for i := range nonces {
+		nonces[i] = NewNonce()
+	}
+	s := NewMemoryNonceStore(0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		n := nonces[i&(len(nonces)-1)]
+		i++
+		if _, err := s.Claim(ctx, n, time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Complete(ctx, n, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
