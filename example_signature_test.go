@@ -69,19 +69,27 @@ func ExampleSigner() {
 }
 
 // Verify callbacks in a handler of your own with a Verifier and a
-// NonceStore, as Handler does.
+// NonceStore, as Handler does: claim the nonces before acting, complete them
+// when the callback succeeded, release them when it failed.
 func ExampleVerifier() {
 	v := &vobizhook.Verifier{
 		AuthTokens:  []string{"new-token", "old-token"}, // rotation: both accepted
 		CallbackURL: "https://app.example/conference-events",
 	}
 	store := vobizhook.NewMemoryNonceStore(0)
+	handle := func(ev vobizhook.ConferenceEvent) error {
+		fmt.Println("handling", ev.Action, "of member", ev.MemberID)
+		return nil
+	}
+	signer := vobizhook.Signer{AuthToken: "old-token", CallbackURL: "https://app.example/conference-events", Nonce: "05429567804466091622"}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /conference-events", func(w http.ResponseWriter, r *http.Request) {
 		nonces, err := v.Verify(r) // before reading the body
 		if errors.Is(err, vobizhook.ErrMissingSignature) || errors.Is(err, vobizhook.ErrInvalidSignature) {
-			http.Error(w, err.Error(), http.StatusForbidden)
+			// Log err (it names the header at fault and the URL tried),
+			// but do not tell the caller.
+			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		} else if err != nil {
 			http.Error(w, "misconfigured", http.StatusInternalServerError)
@@ -92,22 +100,35 @@ func ExampleVerifier() {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		fresh, err := nonces.Claim(r.Context(), store, time.Hour)
-		if err != nil {
+		state, err := nonces.Claim(r.Context(), store, time.Minute)
+		switch {
+		case err != nil:
 			http.Error(w, "retry later", http.StatusServiceUnavailable)
 			return
+		case state == vobizhook.NonceDone: // a retry or a replay
+			return // 200
+		case state == vobizhook.NonceInProgress: // the same callback, still running
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "in progress, retry later", http.StatusServiceUnavailable)
+			return
 		}
-		if fresh {
-			fmt.Println("handling", ev.Action, "of member", ev.MemberID)
+		if err := handle(ev); err != nil {
+			nonces.Release(r.Context(), store) // so that Vobiz's retry is handled
+			http.Error(w, "failed", http.StatusInternalServerError)
+			return
 		}
+		nonces.Complete(r.Context(), store, 24*time.Hour)
 	})
 
-	r := newCallback()
-	vobizhook.SignRequest(r, "https://app.example/conference-events", "old-token")
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, r)
-	fmt.Println(rec.Code)
+	for range 2 { // the same signed request twice
+		r := newCallback()
+		signer.Sign(r)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, r)
+		fmt.Println(rec.Code)
+	}
 	// Output:
 	// handling enter of member 249
+	// 200
 	// 200
 }

@@ -16,7 +16,13 @@ import (
 //
 // Handler is a plain struct whose func fields are the hooks, in the manner of
 // httputil.ReverseProxy; its zero value is usable (it acknowledges every
-// well-formed callback). Do not change its fields once it is serving.
+// well-formed callback). Do not change its fields once it is serving: the
+// verification fields (AuthToken, AuthTokens, ParentAuthToken,
+// ParentAuthTokens, CallbackURL, TrustForwardedHeaders, RequireSignatures,
+// ReplayWindow and NonceStore) are read once, on the first request, and
+// later changes are ignored. Use a Handler by pointer and do not copy it
+// after its first request: it holds a sync.Once and an atomic.Bool (go vet
+// reports copies).
 //
 // Responses follow what Vobiz expects of a callbackUrl:
 //
@@ -32,11 +38,18 @@ import (
 //     the parameter at fault and what was expected.
 //   - 403 when a token is set (AuthToken, AuthTokens, ParentAuthToken or
 //     ParentAuthTokens) and the request has no valid Vobiz signature; it is
-//     checked before the body is read, and nothing is dispatched.
+//     checked before the body is read, and nothing is dispatched. The body is
+//     only "vobizhook: missing signature" or "vobizhook: invalid signature";
+//     the reason (the header at fault, the URL tried) is in the Warn log.
 //   - 200 without dispatch for a signed request whose nonce was already
-//     handled within ReplayWindow: a retry or a replay.
-//   - 503 when the NonceStore fails, and 500 when CallbackURL is invalid,
-//     so that Vobiz retries once the fault is fixed.
+//     handled successfully within ReplayWindow: a retry or a replay.
+//   - 503 with Retry-After: 1, without dispatch, for a signed request whose
+//     nonce is being handled right now (a retry that overtook a slow first
+//     delivery): Vobiz retries and gets 200 once the first succeeded, or a
+//     dispatch if it failed.
+//   - 503 when the NonceStore fails, and 500 when CallbackURL is invalid or
+//     RequireSignatures is set without a token, so that Vobiz retries once
+//     the fault is fixed.
 //
 // Every refused request is logged once at Warn, handled events at Debug.
 // Header values are never logged.
@@ -76,8 +89,17 @@ type Handler struct {
 	// must carry a valid Vobiz signature (X-Vobiz-Signature-V3 or -V2),
 	// checked before the body is read; anything else is answered 403. When
 	// no token is set at all, unsigned requests are accepted and the Handler
-	// logs once, at Warn, that verification is off.
+	// logs once, at Warn, that verification is off (unless
+	// RequireSignatures is set).
 	AuthToken string
+
+	// RequireSignatures makes a Handler without any token refuse to run
+	// instead of accepting unsigned callbacks: every request is answered 500
+	// ("vobizhook: server misconfigured", so Vobiz retries once the fault is
+	// fixed) and logged at Error. Set it in production, where a token read
+	// from an unset environment variable would otherwise turn verification
+	// off silently.
+	RequireSignatures bool
 
 	// CallbackURL is the public callbackUrl exactly as configured on
 	// <Conference>; used for signing. Set it whenever the server sits behind
@@ -101,12 +123,14 @@ type Handler struct {
 	TrustForwardedHeaders bool
 
 	// ReplayWindow is how long a handled nonce is remembered; zero or
-	// negative means DefaultReplayWindow.
+	// negative means DefaultReplayWindow. A nonce whose callback is still
+	// running is claimed for DefaultNonceLease.
 	ReplayWindow time.Duration
 
-	// NonceStore remembers handled nonces; nil means an in-memory store of
-	// DefaultMaxNonces entries, created on first use and shared by the
-	// requests of this Handler. Use a shared store behind several replicas.
+	// NonceStore remembers claimed and handled nonces; nil means an
+	// in-memory store of DefaultMaxNonces entries, created on first use and
+	// shared by the requests of this Handler. Use a shared store behind
+	// several replicas.
 	NonceStore NonceStore
 
 	// Tracker, when set, receives every enter, exit, start and end, and the
@@ -259,7 +283,7 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.String("remote_addr", r.RemoteAddr))
-	writePlain(w, status, err.Error())
+	writePlain(w, status, publicReason(err))
 }
 
 // statusFor maps an error from parsing or verification to its HTTP status.

@@ -15,6 +15,7 @@ import (
 type sigState struct {
 	once      sync.Once
 	verifier  *Verifier // nil: verification is off
+	required  bool      // RequireSignatures without a token: refuse everything
 	store     NonceStore
 	window    time.Duration
 	warnedOff atomic.Bool // the "verification is off" warning was logged
@@ -26,6 +27,7 @@ func (h *Handler) sigSetup() *sigState {
 		tokens := tokenList(h.AuthToken, h.AuthTokens)
 		parents := tokenList(h.ParentAuthToken, h.ParentAuthTokens)
 		if len(tokens)+len(parents) == 0 {
+			st.required = h.RequireSignatures
 			return
 		}
 		st.verifier = &Verifier{
@@ -66,6 +68,12 @@ func tokenList(first string, more []string) []string {
 func (h *Handler) verify(w http.ResponseWriter, r *http.Request) (Nonces, bool) {
 	st := h.sigSetup()
 	if st.verifier == nil {
+		if st.required {
+			h.logger().LogAttrs(r.Context(), slog.LevelError,
+				"vobizhook: RequireSignatures is set but no AuthToken, AuthTokens, ParentAuthToken or ParentAuthTokens; answering 500")
+			writePlain(w, http.StatusInternalServerError, "vobizhook: server misconfigured")
+			return Nonces{}, false
+		}
 		if !st.warnedOff.Load() && st.warnedOff.CompareAndSwap(false, true) {
 			h.logger().LogAttrs(r.Context(), slog.LevelWarn,
 				"vobizhook: signature verification is off (no AuthToken): unsigned callbacks are accepted")
@@ -88,12 +96,16 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) (Nonces, bool) 
 }
 
 // dispatchOnce claims the nonces of a verified request and dispatches it
-// only if they were not claimed already. If the callback fails, the claim is
-// released so that Vobiz's retry is dispatched.
+// only if they were free. A request already handled is acknowledged; one
+// being handled right now is answered 503, so that Vobiz retries and learns
+// the outcome of the first delivery. When the callback succeeds the nonces
+// are completed, remembered for the replay window; when it fails (error,
+// panic, or http.ErrAbortHandler), they are released so that Vobiz's retry
+// is dispatched.
 func (h *Handler) dispatchOnce(w http.ResponseWriter, r *http.Request, ev ConferenceEvent, nonces Nonces) {
 	st := &h.sig
 	ctx := r.Context()
-	claimed, err := nonces.Claim(ctx, st.store, st.window)
+	state, err := nonces.Claim(ctx, st.store, DefaultNonceLease)
 	if err != nil {
 		h.logger().LogAttrs(ctx, slog.LevelError,
 			"vobizhook: nonce store failed; answering 503 so Vobiz retries",
@@ -103,23 +115,54 @@ func (h *Handler) dispatchOnce(w http.ResponseWriter, r *http.Request, ev Confer
 		writePlain(w, http.StatusServiceUnavailable, "vobizhook: replay check unavailable, retry later")
 		return
 	}
-	if !claimed {
+	switch state {
+	case NonceNew:
+	case NonceDone:
 		h.debug(ctx, "vobizhook: nonce already handled (a retry or a replay); acknowledged, not dispatched", ev)
 		ack(w)
+		return
+	default:
+		h.logger().LogAttrs(ctx, slog.LevelInfo,
+			"vobizhook: the same callback is in progress; answering 503 so Vobiz retries",
+			slog.String("action", string(ev.Action)),
+			slog.String("call_uuid", ev.CallUUID))
+		w.Header().Set("Retry-After", "1")
+		writePlain(w, http.StatusServiceUnavailable, "vobizhook: in progress, retry later")
 		return
 	}
 	handled := false
 	defer func() {
 		// Also runs when a callback aborts with http.ErrAbortHandler.
+		bg := context.WithoutCancel(ctx)
 		if handled {
+			if err := nonces.Complete(bg, st.store, st.window); err != nil {
+				h.logger().LogAttrs(ctx, slog.LevelError,
+					"vobizhook: recording a handled nonce failed; a replay after the lease may be dispatched again",
+					slog.String("call_uuid", ev.CallUUID),
+					slog.Any("error", err))
+			}
 			return
 		}
-		if err := nonces.Release(context.WithoutCancel(ctx), st.store); err != nil {
+		if err := nonces.Release(bg, st.store); err != nil {
 			h.logger().LogAttrs(ctx, slog.LevelError,
-				"vobizhook: releasing the nonce of a failed callback failed; a retry may be acknowledged without dispatch",
+				"vobizhook: releasing the nonce of a failed callback failed; retries are answered 503 until the lease ends",
 				slog.String("call_uuid", ev.CallUUID),
 				slog.Any("error", err))
 		}
 	}()
 	handled = h.dispatch(w, r, ev)
+}
+
+// publicReason is the body of a refusal. A signature refusal gets the bare
+// sentinel: its detail (the header at fault, the URL tried, the proxy hint)
+// would tell an unauthenticated caller about the configuration, so it goes
+// to the Warn log only. Other refusals name the parameter at fault.
+func publicReason(err error) string {
+	switch {
+	case errors.Is(err, ErrMissingSignature):
+		return ErrMissingSignature.Error()
+	case errors.Is(err, ErrInvalidSignature):
+		return ErrInvalidSignature.Error()
+	}
+	return err.Error()
 }

@@ -111,7 +111,7 @@ func TestHandlerRefusesUnverified(t *testing.T) {
 		name      string
 		configure func(*Handler)
 		request   func() *http.Request
-		reason    string // in the log and the body
+		reason    string // in the log only
 	}{
 		{"no signature: fails closed", account,
 			func() *http.Request { return callback(privateURL, enterBody) }, "missing signature"},
@@ -186,13 +186,17 @@ func TestHandlerRefusesUnverified(t *testing.T) {
 			hs := newHarness(t, tt.configure)
 			rec := hs.serve(t, tt.request())
 			assert.Equal(t, http.StatusForbidden, rec.Code)
-			assert.Contains(t, rec.Body.String(), tt.reason)
 			assert.Zero(t, hs.calls.Load(), "nothing may be dispatched")
 			lines := hs.logLines("callback refused")
 			require.Len(t, lines, 1)
 			assert.Contains(t, lines[0], `"level":"WARN"`)
 			assert.Contains(t, lines[0], `"status":403`)
 			assert.Contains(t, lines[0], tt.reason)
+			// The body is the bare sentinel: the detail (the header at
+			// fault, the URL tried) is for the log, not for an
+			// unauthenticated caller.
+			body := rec.Body.String()
+			assert.Contains(t, []string{ErrMissingSignature.Error() + "\n", ErrInvalidSignature.Error() + "\n"}, body)
 		})
 	}
 }
@@ -250,6 +254,31 @@ func TestHandlerAcceptsSigned(t *testing.T) {
 	}
 }
 
+func TestHandlerRefusalBodyHidesTheURL(t *testing.T) {
+	for _, callbackURL := range []string{"", "https://secret-host.example/hooks/7f3a?k=v"} {
+		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL = tokAccount, callbackURL })
+		r := withV3(callback(privateURL, enterBody), tokOld, publicURL, nonceA)
+		r.Host = "internal-lb.corp:8080"
+		rec := hs.serve(t, r)
+		require.Equal(t, http.StatusForbidden, rec.Code)
+		assert.Equal(t, "vobizhook: invalid signature\n", rec.Body.String(), "CallbackURL %q", callbackURL)
+		lines := hs.logLines("callback refused")
+		require.Len(t, lines, 1)
+		if callbackURL == "" {
+			assert.Contains(t, lines[0], "http://internal-lb.corp:8080/conference-events", "the URL tried is logged")
+			assert.Contains(t, lines[0], "set CallbackURL")
+		} else {
+			assert.Contains(t, lines[0], "https://secret-host.example/hooks/7f3a", "the URL tried is logged")
+		}
+	}
+
+	// Other refusals still name the parameter at fault.
+	hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL = tokAccount, publicURL })
+	rec := hs.serve(t, withV3(callback(privateURL, "ConferenceAction=enter&ConferenceCurrentSize=abc"), tokAccount, publicURL, nonceA))
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Contains(t, rec.Body.String(), "ConferenceCurrentSize")
+}
+
 func TestHandlerWithoutTokenAcceptsUnsignedAndWarnsOnce(t *testing.T) {
 	hs := newHarness(t, func(h *Handler) { h.AuthTokens = []string{""} })
 	for range 3 {
@@ -263,6 +292,50 @@ func TestHandlerWithoutTokenAcceptsUnsignedAndWarnsOnce(t *testing.T) {
 	lines := hs.logLines("verification is off")
 	require.Len(t, lines, 1)
 	assert.Contains(t, lines[0], `"level":"WARN"`)
+}
+
+func TestHandlerRequireSignatures(t *testing.T) {
+	t.Run("no token: every request answered 500, nothing accepted", func(t *testing.T) {
+		// An AuthToken read from an unset environment variable must not
+		// turn verification off silently.
+		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.RequireSignatures = "", true })
+		for _, r := range []*http.Request{
+			callback(privateURL, enterBody),
+			withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA),
+		} {
+			rec := hs.serve(t, r)
+			assert.Equal(t, http.StatusInternalServerError, rec.Code)
+			assert.Equal(t, "vobizhook: server misconfigured\n", rec.Body.String())
+		}
+		assert.Zero(t, hs.calls.Load())
+		lines := hs.logLines("RequireSignatures")
+		require.Len(t, lines, 2, "one Error per request")
+		assert.Contains(t, lines[0], `"level":"ERROR"`)
+		assert.Empty(t, hs.logLines("verification is off"))
+	})
+	t.Run("with a token it changes nothing", func(t *testing.T) {
+		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.RequireSignatures = tokAccount, publicURL, true })
+		assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
+		assert.Equal(t, http.StatusForbidden, hs.serve(t, callback(privateURL, enterBody)).Code)
+		assert.EqualValues(t, 1, hs.calls.Load())
+	})
+	t.Run("a parent token alone satisfies it", func(t *testing.T) {
+		hs := newHarness(t, func(h *Handler) {
+			h.ParentAuthTokens, h.CallbackURL, h.RequireSignatures = []string{tokParent}, publicURL, true
+		})
+		r := callback(privateURL, enterBody)
+		r.Header.Set(HeaderSignatureMAV3, v3(tokParent, publicURL, nonceA))
+		r.Header.Set(HeaderSignatureV3Nonce, nonceA)
+		assert.Equal(t, http.StatusOK, hs.serve(t, r).Code)
+	})
+}
+
+func TestHandlerReadsVerificationFieldsOnce(t *testing.T) {
+	hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL = tokAccount, publicURL })
+	require.Equal(t, http.StatusForbidden, hs.serve(t, callback(privateURL, enterBody)).Code)
+	hs.h.AuthToken = "" // too late: the Handler does not fail open
+	assert.Equal(t, http.StatusForbidden, hs.serve(t, callback(privateURL, enterBody)).Code)
+	assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
 }
 
 func TestHandlerMisconfiguredCallbackURL(t *testing.T) {
@@ -316,6 +389,81 @@ func TestHandlerReplayWithOneSignatureStripped(t *testing.T) {
 	assert.EqualValues(t, 1, hs.calls.Load())
 }
 
+// A captured request with a valid V2 signature must not let its sender
+// claim arbitrary nonces: a junk V3 nonce next to no V3 signature is not
+// claimed, so the store cannot be flooded into forgetting real nonces.
+func TestHandlerNonceFloodWithUnverifiedNonce(t *testing.T) {
+	store := NewMemoryNonceStore(100)
+	hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
+	signed := func(n3, n2 string) *http.Request {
+		return withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, n3), tokAccount, publicURL, n2)
+	}
+	require.Equal(t, http.StatusOK, hs.serve(t, signed(nonceA, nonceA)).Code, "the victim's request")
+	require.Equal(t, http.StatusOK, hs.serve(t, signed(nonceB, nonceB)).Code, "a request the attacker captured")
+	for i := range 200 {
+		r := signed(nonceB, nonceB)
+		r.Header.Del(HeaderSignatureV3)
+		r.Header.Set(HeaderSignatureV3Nonce, fmt.Sprintf("junk%d", i))
+		require.Equal(t, http.StatusOK, hs.serve(t, r).Code, "a replay of the captured request")
+	}
+	assert.Equal(t, 2, store.Len(), "only verified nonces are stored")
+	assert.Equal(t, http.StatusOK, hs.serve(t, signed(nonceA, nonceA)).Code)
+	assert.EqualValues(t, 2, hs.calls.Load(), "neither replay was dispatched")
+}
+
+// A retry that arrives while the first delivery is still running must not
+// be acknowledged: if the first then fails, Vobiz would never retry again
+// and the event would be lost. It is answered 503 (Vobiz retries) and, once
+// the first delivery failed, the next retry is dispatched.
+func TestHandlerInFlightDuplicate(t *testing.T) {
+	for _, firstFails := range []bool{true, false} {
+		t.Run(fmt.Sprintf("first fails %v", firstFails), func(t *testing.T) {
+			started, finish := make(chan struct{}), make(chan struct{})
+			var attempts, succeeded atomic.Int32
+			hs := newHarness(t, func(h *Handler) {
+				h.AuthToken, h.CallbackURL = tokAccount, publicURL
+				h.OnEnter = func(context.Context, ConferenceEvent) error {
+					if attempts.Add(1) == 1 {
+						close(started)
+						<-finish
+						if firstFails {
+							return errors.New("database down")
+						}
+					}
+					succeeded.Add(1)
+					return nil
+				}
+			})
+			send := func() *httptest.ResponseRecorder {
+				return hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA))
+			}
+			first := make(chan int)
+			go func() { first <- send().Code }()
+			<-started
+
+			rec := send() // Vobiz's retry after its timeout
+			assert.Equal(t, http.StatusServiceUnavailable, rec.Code, "in progress: not acknowledged")
+			assert.Equal(t, "1", rec.Header().Get("Retry-After"))
+			assert.Equal(t, "vobizhook: in progress, retry later\n", rec.Body.String())
+			lines := hs.logLines("in progress")
+			require.Len(t, lines, 1)
+			assert.Contains(t, lines[0], `"level":"INFO"`)
+
+			close(finish)
+			if firstFails {
+				assert.Equal(t, http.StatusInternalServerError, <-first)
+				assert.Equal(t, http.StatusOK, send().Code, "the next retry is dispatched")
+			} else {
+				assert.Equal(t, http.StatusOK, <-first)
+				assert.Equal(t, http.StatusOK, send().Code, "handled: acknowledged")
+			}
+			assert.Equal(t, http.StatusOK, send().Code, "a later replay is acknowledged")
+			assert.EqualValues(t, 1, succeeded.Load(), "handled exactly once")
+			assert.EqualValues(t, map[bool]int32{true: 2, false: 1}[firstFails], attempts.Load())
+		})
+	}
+}
+
 func TestHandlerReplayConcurrent(t *testing.T) {
 	hs := newHarness(t, func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL })
 	const n = 64
@@ -332,10 +480,17 @@ func TestHandlerReplayConcurrent(t *testing.T) {
 	close(start)
 	wg.Wait()
 	close(codes)
+	seen := map[int]int{}
 	for code := range codes {
-		assert.Equal(t, http.StatusOK, code)
+		seen[code]++
 	}
 	assert.EqualValues(t, 1, hs.calls.Load(), "concurrent identical requests dispatch exactly once")
+	assert.Equal(t, n, seen[http.StatusOK]+seen[http.StatusServiceUnavailable],
+		"each copy is acknowledged (handled, or already handled) or answered 503 (in progress): %v", seen)
+	assert.Positive(t, seen[http.StatusOK])
+	assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code,
+		"once handled, a copy is acknowledged")
+	assert.EqualValues(t, 1, hs.calls.Load())
 }
 
 func TestHandlerReleasesOnFailure(t *testing.T) {
@@ -393,39 +548,44 @@ func TestHandlerReleasesOnAbort(t *testing.T) {
 // scriptedStore records calls and fails on demand.
 type scriptedStore struct {
 	MemoryNonceStore
-	mu         sync.Mutex
-	claims     []string
-	windows    []time.Duration
-	releases   []string
-	claimErr   error
-	releaseErr error
+	mu          sync.Mutex
+	calls       []string // "claim nonce lease", "complete nonce window", "release nonce"
+	claimErr    error
+	completeErr error
+	releaseErr  error
 }
 
-func (s *scriptedStore) Claim(ctx context.Context, nonce string, window time.Duration) (bool, error) {
+func (s *scriptedStore) record(call string, err error) error {
 	s.mu.Lock()
-	s.claims = append(s.claims, nonce)
-	s.windows = append(s.windows, window)
-	err := s.claimErr
-	s.mu.Unlock()
-	if err != nil {
-		return false, err
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, call)
+	return err
+}
+
+func (s *scriptedStore) Claim(ctx context.Context, nonce string, lease time.Duration) (NonceState, error) {
+	if err := s.record("claim "+nonce+" "+lease.String(), s.claimErr); err != nil {
+		return NonceNew, err // a state a careless store might return: must be ignored
 	}
-	return s.MemoryNonceStore.Claim(ctx, nonce, window)
+	return s.MemoryNonceStore.Claim(ctx, nonce, lease)
+}
+
+func (s *scriptedStore) Complete(ctx context.Context, nonce string, window time.Duration) error {
+	if err := s.record("complete "+nonce+" "+window.String(), s.completeErr); err != nil {
+		return err
+	}
+	return s.MemoryNonceStore.Complete(ctx, nonce, window)
 }
 
 func (s *scriptedStore) Release(ctx context.Context, nonce string) error {
-	s.mu.Lock()
-	s.releases = append(s.releases, nonce)
-	err := s.releaseErr
-	s.mu.Unlock()
-	if err != nil {
+	if err := s.record("release "+nonce, s.releaseErr); err != nil {
 		return err
 	}
 	return s.MemoryNonceStore.Release(ctx, nonce)
 }
 
 func TestHandlerNonceStore(t *testing.T) {
-	t.Run("window and both nonces passed to the store", func(t *testing.T) {
+	lease := DefaultNonceLease.String()
+	t.Run("both nonces claimed for the lease, completed for the window", func(t *testing.T) {
 		store := &scriptedStore{}
 		hs := newHarness(t, func(h *Handler) {
 			h.AuthToken, h.CallbackURL = tokAccount, publicURL
@@ -433,15 +593,25 @@ func TestHandlerNonceStore(t *testing.T) {
 		})
 		r := withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA), tokAccount, publicURL, nonceB)
 		require.Equal(t, http.StatusOK, hs.serve(t, r).Code)
-		assert.Equal(t, []string{nonceA, nonceB}, store.claims)
-		assert.Equal(t, []time.Duration{10 * time.Minute, 10 * time.Minute}, store.windows)
-		assert.Empty(t, store.releases)
+		assert.Equal(t, []string{
+			"claim " + nonceA + " " + lease, "claim " + nonceB + " " + lease,
+			"complete " + nonceA + " 10m0s", "complete " + nonceB + " 10m0s",
+		}, store.calls)
 	})
 	t.Run("default window", func(t *testing.T) {
 		store := &scriptedStore{}
 		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
 		require.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
-		assert.Equal(t, []time.Duration{DefaultReplayWindow}, store.windows)
+		assert.Equal(t, []string{"claim " + nonceA + " " + lease, "complete " + nonceA + " 24h0m0s"}, store.calls)
+	})
+	t.Run("failure releases", func(t *testing.T) {
+		store := &scriptedStore{}
+		hs := newHarness(t, func(h *Handler) {
+			h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store
+			h.OnEnter = func(context.Context, ConferenceEvent) error { return errors.New("failed") }
+		})
+		assert.Equal(t, http.StatusInternalServerError, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
+		assert.Equal(t, []string{"claim " + nonceA + " " + lease, "release " + nonceA}, store.calls)
 	})
 	t.Run("claim error: 503, not dispatched", func(t *testing.T) {
 		store := &scriptedStore{claimErr: errors.New("redis: connection refused")}
@@ -458,8 +628,16 @@ func TestHandlerNonceStore(t *testing.T) {
 		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
 		r := withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA), tokAccount, publicURL, nonceB)
 		assert.Equal(t, http.StatusServiceUnavailable, hs.serve(t, r).Code)
-		ok, _ := store.MemoryNonceStore.Claim(context.Background(), nonceA, time.Minute)
-		assert.True(t, ok, "the first nonce was released")
+		state, _ := store.MemoryNonceStore.Claim(context.Background(), nonceA, time.Minute)
+		assert.Equal(t, NonceNew, state, "the first nonce was released")
+	})
+	t.Run("complete error is logged; the answer stays 200", func(t *testing.T) {
+		store := &scriptedStore{completeErr: errors.New("redis: timeout")}
+		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
+		assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
+		lines := hs.logLines("recording a handled nonce failed")
+		require.Len(t, lines, 1)
+		assert.Contains(t, lines[0], `"level":"ERROR"`)
 	})
 	t.Run("release error is logged", func(t *testing.T) {
 		store := &scriptedStore{releaseErr: errors.New("redis: timeout")}
@@ -468,14 +646,14 @@ func TestHandlerNonceStore(t *testing.T) {
 			h.OnEnter = func(context.Context, ConferenceEvent) error { return errors.New("failed") }
 		})
 		assert.Equal(t, http.StatusInternalServerError, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
-		assert.Equal(t, []string{nonceA}, store.releases)
+		assert.Equal(t, []string{"claim " + nonceA + " " + lease, "release " + nonceA}, store.calls)
 		require.Len(t, hs.logLines("releasing the nonce"), 1)
 	})
 	t.Run("unsigned mode does not use the store", func(t *testing.T) {
 		store := &scriptedStore{}
 		hs := newHarness(t, func(h *Handler) { h.NonceStore = store })
 		require.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
-		assert.Empty(t, store.claims)
+		assert.Empty(t, store.calls)
 	})
 }
 
@@ -485,11 +663,11 @@ type failSecond struct {
 	n atomic.Int32
 }
 
-func (s *failSecond) Claim(ctx context.Context, nonce string, window time.Duration) (bool, error) {
+func (s *failSecond) Claim(ctx context.Context, nonce string, lease time.Duration) (NonceState, error) {
 	if s.n.Add(1) > 1 {
-		return false, errors.New("store unavailable")
+		return NonceNew, errors.New("store unavailable")
 	}
-	return s.MemoryNonceStore.Claim(ctx, nonce, window)
+	return s.MemoryNonceStore.Claim(ctx, nonce, lease)
 }
 
 func TestRequestPath(t *testing.T) {

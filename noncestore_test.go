@@ -38,72 +38,115 @@ func newTestStore(max int) (*MemoryNonceStore, *fakeClock) {
 	return s, clk
 }
 
-func claim(t *testing.T, s NonceStore, nonce string, window time.Duration) bool {
+func claim(t *testing.T, s NonceStore, nonce string, lease time.Duration) NonceState {
 	t.Helper()
-	ok, err := s.Claim(context.Background(), nonce, window)
+	state, err := s.Claim(context.Background(), nonce, lease)
 	require.NoError(t, err)
-	return ok
+	return state
 }
 
-func TestMemoryNonceStoreClaimRelease(t *testing.T) {
+func complete(t *testing.T, s NonceStore, nonce string, window time.Duration) {
+	t.Helper()
+	require.NoError(t, s.Complete(context.Background(), nonce, window))
+}
+
+func TestMemoryNonceStoreClaimCompleteRelease(t *testing.T) {
 	s, _ := newTestStore(10)
-	assert.True(t, claim(t, s, "a", time.Minute), "first claim")
-	assert.False(t, claim(t, s, "a", time.Minute), "second claim of the same nonce")
-	assert.True(t, claim(t, s, "b", time.Minute), "another nonce")
-	require.NoError(t, s.Release(context.Background(), "a"))
-	assert.True(t, claim(t, s, "a", time.Minute), "claim after release")
-	require.NoError(t, s.Release(context.Background(), "never-claimed"))
-	assert.Equal(t, 2, s.Len())
+	ctx := context.Background()
+	assert.Equal(t, NonceNew, claim(t, s, "a", time.Minute), "first claim")
+	assert.Equal(t, NonceInProgress, claim(t, s, "a", time.Minute), "claimed, not completed")
+	assert.Equal(t, NonceNew, claim(t, s, "b", time.Minute), "another nonce")
+	complete(t, s, "a", time.Hour)
+	assert.Equal(t, NonceDone, claim(t, s, "a", time.Minute), "completed")
+	require.NoError(t, s.Release(ctx, "b"))
+	assert.Equal(t, NonceNew, claim(t, s, "b", time.Minute), "claim after release")
+	require.NoError(t, s.Release(ctx, "a"))
+	assert.Equal(t, NonceNew, claim(t, s, "a", time.Minute), "a done nonce released")
+	require.NoError(t, s.Release(ctx, "never-claimed"))
+	complete(t, s, "never-claimed", time.Hour)
+	assert.Equal(t, NonceDone, claim(t, s, "never-claimed", time.Minute), "Complete without a claim records it")
+	assert.Equal(t, 3, s.Len())
+}
+
+func TestMemoryNonceStoreLeaseAndWindow(t *testing.T) {
+	s, clk := newTestStore(10)
+	// A claim whose process crashed blocks retries until its lease ends.
+	require.Equal(t, NonceNew, claim(t, s, "crashed", time.Minute))
+	require.Equal(t, NonceNew, claim(t, s, "ok", time.Minute))
+	clk.advance(30 * time.Second)
+	complete(t, s, "ok", time.Hour) // the window counts from completion
+	clk.advance(29 * time.Second)
+	assert.Equal(t, NonceInProgress, claim(t, s, "crashed", time.Minute))
+	clk.advance(time.Second)
+	assert.Equal(t, NonceNew, claim(t, s, "crashed", time.Minute), "lease over")
+	assert.Equal(t, NonceDone, claim(t, s, "ok", time.Minute), "a lease ago, but inside the window")
+	clk.advance(time.Hour - 31*time.Second)
+	assert.Equal(t, NonceDone, claim(t, s, "ok", time.Minute), "a second before the window ends")
+	clk.advance(time.Second)
+	assert.Equal(t, NonceNew, claim(t, s, "ok", time.Minute), "window over")
 }
 
 func TestMemoryNonceStoreExpiry(t *testing.T) {
 	s, clk := newTestStore(10)
-	require.True(t, claim(t, s, "a", time.Minute))
+	require.Equal(t, NonceNew, claim(t, s, "a", time.Minute))
 	clk.advance(59 * time.Second)
-	assert.False(t, claim(t, s, "a", time.Minute), "still inside the window")
-	require.True(t, claim(t, s, "b", time.Minute))
+	assert.Equal(t, NonceInProgress, claim(t, s, "a", time.Minute), "still inside the window")
+	require.Equal(t, NonceNew, claim(t, s, "b", time.Minute))
 	clk.advance(time.Second)
-	assert.True(t, claim(t, s, "a", time.Minute), "window over")
+	assert.Equal(t, NonceNew, claim(t, s, "a", time.Minute), "window over")
 	assert.Equal(t, 2, s.Len(), "a re-claimed, b still held")
 	clk.advance(2 * time.Minute)
-	require.True(t, claim(t, s, "c", time.Minute))
+	require.Equal(t, NonceNew, claim(t, s, "c", time.Minute))
 	assert.Equal(t, 1, s.Len(), "expired claims are swept on the next claim")
 }
 
 func TestMemoryNonceStoreMixedWindows(t *testing.T) {
 	s, clk := newTestStore(10)
-	require.True(t, claim(t, s, "long", time.Hour))
-	require.True(t, claim(t, s, "short", time.Second))
+	require.Equal(t, NonceNew, claim(t, s, "long", time.Hour))
+	require.Equal(t, NonceNew, claim(t, s, "short", time.Second))
 	clk.advance(2 * time.Second)
-	assert.True(t, claim(t, s, "short", time.Second), "an expired claim behind a live one is not honoured")
-	assert.False(t, claim(t, s, "long", time.Hour))
+	assert.Equal(t, NonceNew, claim(t, s, "short", time.Second), "an expired claim behind a live one is not honoured")
+	assert.Equal(t, NonceInProgress, claim(t, s, "long", time.Hour))
 }
 
 func TestMemoryNonceStoreBound(t *testing.T) {
 	s, _ := newTestStore(4)
 	for i := range 5 {
-		require.True(t, claim(t, s, strconv.Itoa(i), time.Hour))
+		require.Equal(t, NonceNew, claim(t, s, strconv.Itoa(i), time.Hour))
 		assert.LessOrEqual(t, s.Len(), 4)
 	}
 	// At the cap the older half (0 and 1) was forgotten at once; the newer
 	// claims are still honoured.
 	for _, n := range []string{"2", "3", "4"} {
-		assert.False(t, claim(t, s, n, time.Hour), "nonce %s should still be claimed", n)
+		assert.Equal(t, NonceInProgress, claim(t, s, n, time.Hour), "nonce %s should still be claimed", n)
 	}
-	assert.True(t, claim(t, s, "0", time.Hour), "an evicted nonce can be claimed again")
+	assert.Equal(t, NonceNew, claim(t, s, "0", time.Hour), "an evicted nonce can be claimed again")
 	assert.LessOrEqual(t, s.Len(), 4)
+	assert.EqualValues(t, 2, s.Evictions(), "0 and 1 were dropped inside their window")
 	assert.Equal(t, 2, NewMemoryNonceStore(1).limit(), "a cap below 2 is raised to 2")
 }
 
-func TestMemoryNonceStoreZeroValueAndNoWindow(t *testing.T) {
+func TestMemoryNonceStoreZeroValueAndDefaults(t *testing.T) {
 	var s MemoryNonceStore
-	assert.True(t, claim(t, &s, "a", time.Minute))
-	assert.False(t, claim(t, &s, "a", time.Minute))
-	assert.True(t, claim(t, &s, "b", 0), "a zero window claims nothing")
-	assert.True(t, claim(t, &s, "b", 0))
-	assert.Equal(t, 1, s.Len())
+	assert.Equal(t, NonceNew, claim(t, &s, "a", time.Minute))
+	assert.Equal(t, NonceInProgress, claim(t, &s, "a", time.Minute))
 	assert.Equal(t, DefaultMaxNonces, s.limit())
 	assert.Equal(t, DefaultMaxNonces, NewMemoryNonceStore(-1).limit())
+
+	// A lease or a window of zero or less means the default, never "no
+	// protection".
+	st, clk := newTestStore(10)
+	assert.Equal(t, NonceNew, claim(t, st, "b", 0))
+	assert.Equal(t, NonceInProgress, claim(t, st, "b", -time.Second))
+	clk.advance(DefaultNonceLease - time.Nanosecond)
+	assert.Equal(t, NonceInProgress, claim(t, st, "b", time.Second))
+	clk.advance(time.Nanosecond)
+	assert.Equal(t, NonceNew, claim(t, st, "b", time.Second), "DefaultNonceLease over")
+	complete(t, st, "b", 0)
+	clk.advance(DefaultReplayWindow - time.Nanosecond)
+	assert.Equal(t, NonceDone, claim(t, st, "b", time.Second))
+	clk.advance(time.Nanosecond)
+	assert.Equal(t, NonceNew, claim(t, st, "b", time.Second), "DefaultReplayWindow over")
 }
 
 func TestMemoryNonceStoreConcurrent(t *testing.T) {
@@ -114,7 +157,7 @@ func TestMemoryNonceStoreConcurrent(t *testing.T) {
 	for range goroutines {
 		wg.Go(func() {
 			for i := range nonces {
-				if ok, _ := s.Claim(context.Background(), strconv.Itoa(i), time.Minute); ok {
+				if state, _ := s.Claim(context.Background(), strconv.Itoa(i), time.Minute); state == NonceNew {
 					wins[i].Add(1)
 				}
 			}
@@ -126,13 +169,29 @@ func TestMemoryNonceStoreConcurrent(t *testing.T) {
 	}
 }
 
+func TestMemoryNonceStoreEvictionsCountOnlyLiveClaims(t *testing.T) {
+	s, clk := newTestStore(4)
+	require.Equal(t, NonceNew, claim(t, s, "0", time.Second))
+	require.Equal(t, NonceNew, claim(t, s, "1", time.Second))
+	require.Equal(t, NonceNew, claim(t, s, "2", time.Hour)) // 0 and 1 move to the older generation
+	complete(t, s, "2", time.Hour)
+	require.Equal(t, NonceNew, claim(t, s, "3", time.Hour))
+	clk.advance(2 * time.Second)
+	require.Equal(t, NonceNew, claim(t, s, "4", time.Hour)) // drops 0 and 1, expired
+	assert.Zero(t, s.Evictions())
+	require.Equal(t, NonceNew, claim(t, s, "5", time.Hour))
+	require.Equal(t, NonceNew, claim(t, s, "6", time.Hour)) // drops 2 (done) and 3 (in progress), both live
+	assert.EqualValues(t, 2, s.Evictions())
+	assert.Equal(t, NonceNew, claim(t, s, "2", time.Hour), "evicted early: a replay would be dispatched")
+}
+
 func TestMemoryNonceStoreStaysBounded(t *testing.T) {
 	s, clk := newTestStore(10)
 	// Claims past the cap, and released claims: memory follows the cap,
 	// not the number of claims.
 	for i := range 5000 {
 		n := strconv.Itoa(i)
-		require.True(t, claim(t, s, n, time.Hour))
+		require.Equal(t, NonceNew, claim(t, s, n, time.Hour))
 		if i%2 == 0 {
 			require.NoError(t, s.Release(context.Background(), n))
 		}
@@ -140,30 +199,30 @@ func TestMemoryNonceStoreStaysBounded(t *testing.T) {
 	}
 	// Whatever the history, the newest live claims are still honoured and
 	// released ones are free.
-	assert.False(t, claim(t, s, "4999", time.Hour))
-	assert.True(t, claim(t, s, "4998", time.Hour))
+	assert.Equal(t, NonceInProgress, claim(t, s, "4999", time.Hour))
+	assert.Equal(t, NonceNew, claim(t, s, "4998", time.Hour))
 	// A window later, one generation is dropped; two windows later, all.
 	clk.advance(time.Hour)
-	require.True(t, claim(t, s, "x", time.Hour))
-	assert.False(t, claim(t, s, "x", time.Hour))
+	require.Equal(t, NonceNew, claim(t, s, "x", time.Hour))
+	assert.Equal(t, NonceInProgress, claim(t, s, "x", time.Hour))
 	clk.advance(2 * time.Hour)
-	require.True(t, claim(t, s, "y", time.Hour))
+	require.Equal(t, NonceNew, claim(t, s, "y", time.Hour))
 	assert.Equal(t, 1, s.Len())
 }
 
 func TestMemoryNonceStoreExpiryAcrossGenerations(t *testing.T) {
 	s, clk := newTestStore(100)
-	require.True(t, claim(t, s, "a", time.Minute))
+	require.Equal(t, NonceNew, claim(t, s, "a", time.Minute))
 	clk.advance(50 * time.Second)
-	require.True(t, claim(t, s, "b", time.Minute))
+	require.Equal(t, NonceNew, claim(t, s, "b", time.Minute))
 	clk.advance(20 * time.Second) // a new generation starts; b (claimed 20 s ago) moves to the old one
-	require.True(t, claim(t, s, "c", time.Minute))
-	assert.False(t, claim(t, s, "b", time.Minute), "b is still inside its window in the older generation")
-	assert.True(t, claim(t, s, "a", time.Minute), "a's window is over")
+	require.Equal(t, NonceNew, claim(t, s, "c", time.Minute))
+	assert.Equal(t, NonceInProgress, claim(t, s, "b", time.Minute), "b is still inside its window in the older generation")
+	assert.Equal(t, NonceNew, claim(t, s, "a", time.Minute), "a's window is over")
 	clk.advance(39 * time.Second)
-	assert.False(t, claim(t, s, "b", time.Minute), "59 s after its claim")
+	assert.Equal(t, NonceInProgress, claim(t, s, "b", time.Minute), "59 s after its claim")
 	clk.advance(time.Second)
-	assert.True(t, claim(t, s, "b", time.Minute), "exactly one window after its claim")
+	assert.Equal(t, NonceNew, claim(t, s, "b", time.Minute), "exactly one window after its claim")
 }
 
 func TestMemoryNonceStoreMemoryAtCap(t *testing.T) {
@@ -184,4 +243,27 @@ func TestMemoryNonceStoreMemoryAtCap(t *testing.T) {
 	t.Logf("%d nonces: %.1f MB", s.Len(), float64(grown)/1e6)
 	assert.Less(t, grown, int64(6e6), "DefaultMaxNonces documents about 4 MB")
 	runtime.KeepAlive(s)
+}
+
+// BenchmarkMemoryNonceStoreClaimComplete is the store's share of a handled
+// callback: a claim of a fresh nonce, then its completion.
+func BenchmarkMemoryNonceStoreClaimComplete(b *testing.B) {
+	nonces := make([]string, 1<<18) // more than the cap: each claim is of a nonce the store does not hold
+	for i := range nonces {
+		nonces[i] = NewNonce()
+	}
+	s := NewMemoryNonceStore(0)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		n := nonces[i&(len(nonces)-1)]
+		i++
+		if _, err := s.Claim(ctx, n, time.Minute); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Complete(ctx, n, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

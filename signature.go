@@ -75,8 +75,9 @@ var (
 //
 // Verify checks signatures only. The body is not signed, so the nonce is the
 // only defence against a replayed request: pass the returned [Nonces] to
-// [Nonces.Claim] before acting on the callback, and release them with
-// [Nonces.Release] if handling it fails, as Handler does.
+// [Nonces.Claim] before acting on the callback, then mark them handled with
+// [Nonces.Complete], or release them with [Nonces.Release] if handling it
+// failed, as Handler does.
 type Verifier struct {
 	// AuthTokens are the accepted account Auth Tokens, for the V3 and V2
 	// signatures. List the new and the old token while rotating.
@@ -111,10 +112,12 @@ type verifierState struct {
 	err              error // a configuration error, returned by every Verify
 }
 
-// Nonces are the nonces of a verified request: the values of its V3 and V2
-// nonce headers. Vobiz may send the same nonce in both or two different
-// ones; claiming both keeps a replay that strips one signature from being
-// dispatched again.
+// Nonces are the nonces of a verified request: the value of its V3 nonce
+// header when a V3 or MA-V3 signature verified, and of its V2 nonce header
+// when a V2 or MA-V2 signature verified. Vobiz may send the same nonce in
+// both or two different ones; claiming both keeps a replay that strips one
+// signature from being dispatched again. A nonce whose signature did not
+// verify (or is absent) is never returned: it could be anything.
 type Nonces struct {
 	V3 string // the X-Vobiz-Signature-V3-Nonce value, or ""
 	V2 string // the X-Vobiz-Signature-V2-Nonce value when different from V3, or ""
@@ -123,64 +126,104 @@ type Nonces struct {
 // IsZero reports whether n holds no nonce.
 func (n Nonces) IsZero() bool { return n.V3 == "" && n.V2 == "" }
 
-// Claim claims each nonce of n in store for window, V3 first, and reports
-// whether the request is new: false means a nonce was already claimed, by an
-// earlier delivery of the same request (a retry or a replay) or by one being
-// handled right now. Act on the callback only when Claim returns true.
+// Claim claims each nonce of n in store, V3 first, for lease (zero or less
+// means [DefaultNonceLease]), and reports what it found:
 //
-// A nonce this call claimed stays claimed when it returns false, so the
-// request stays blocked in every form. On a store error, Claim releases what
-// it claimed and returns the error: answer with a 5xx so that Vobiz retries.
-func (n Nonces) Claim(ctx context.Context, store NonceStore, window time.Duration) (bool, error) {
+//   - [NonceNew]: every nonce was free and is now claimed, in progress: act
+//     on the callback, then call [Nonces.Complete] if that succeeded or
+//     [Nonces.Release] if it failed.
+//   - [NonceInProgress]: a delivery of the same request is being handled
+//     right now: do not act on it; answer a 5xx (503) so that Vobiz retries.
+//   - [NonceDone]: the request was already handled successfully (a retry or
+//     a replay): acknowledge it with 200 without acting on it.
+//
+// When it does not return NonceNew, Claim releases the nonce it claimed
+// itself, so the store is as before. On a store error, it releases what it
+// claimed and returns NonceInProgress with the error: answer a 5xx so that
+// Vobiz retries. With no nonce at all, it returns NonceNew.
+func (n Nonces) Claim(ctx context.Context, store NonceStore, lease time.Duration) (NonceState, error) {
 	if store == nil {
-		return false, errNilStore
+		return NonceInProgress, errNilStore
+	}
+	if lease <= 0 {
+		lease = DefaultNonceLease
 	}
 	claimedV3 := false
+	undo := func() {
+		if claimedV3 {
+			store.Release(context.WithoutCancel(ctx), n.V3)
+		}
+	}
 	for _, nonce := range [...]string{n.V3, n.V2} {
 		if nonce == "" {
 			continue
 		}
-		ok, err := store.Claim(ctx, nonce, window)
+		state, err := store.Claim(ctx, nonce, lease)
 		if err != nil {
-			if claimedV3 {
-				store.Release(context.WithoutCancel(ctx), n.V3)
-			}
-			return false, fmt.Errorf("vobizhook: claiming a nonce: %w", err)
+			undo()
+			return NonceInProgress, fmt.Errorf("vobizhook: claiming a nonce: %w", err)
 		}
-		if !ok {
-			return false, nil
+		switch state {
+		case NonceNew:
+		case NonceDone:
+			undo()
+			return NonceDone, nil
+		default: // NonceInProgress, or a state this package does not know
+			undo()
+			return NonceInProgress, nil
 		}
 		claimedV3 = nonce == n.V3
 	}
-	return true, nil
+	return NonceNew, nil
 }
 
 var errNilStore = errors.New("vobizhook: nil NonceStore")
 
+// Complete marks the nonces of n done in store, remembered for window (zero
+// or less means [DefaultReplayWindow]): call it when handling a request
+// claimed with [Nonces.Claim] succeeded, so that its retries and replays are
+// acknowledged without being handled again.
+func (n Nonces) Complete(ctx context.Context, store NonceStore, window time.Duration) error {
+	if store == nil {
+		return errNilStore
+	}
+	if window <= 0 {
+		window = DefaultReplayWindow
+	}
+	return n.each(func(nonce string) error { return store.Complete(ctx, nonce, window) }, "completing")
+}
+
 // Release releases the nonces of n in store, so that a retry of the request
-// is handled: call it when handling a claimed request failed.
+// is handled: call it when handling a request claimed with [Nonces.Claim]
+// failed.
 func (n Nonces) Release(ctx context.Context, store NonceStore) error {
 	if store == nil {
 		return errNilStore
 	}
+	return n.each(func(nonce string) error { return store.Release(ctx, nonce) }, "releasing")
+}
+
+// each calls fn for each nonce of n, all of them even when one fails.
+func (n Nonces) each(fn func(nonce string) error, verb string) error {
 	var errs []error
 	for _, nonce := range [...]string{n.V3, n.V2} {
 		if nonce == "" {
 			continue
 		}
-		if err := store.Release(ctx, nonce); err != nil {
+		if err := fn(nonce); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("vobizhook: releasing a nonce: %w", err)
+		return fmt.Errorf("vobizhook: %s a nonce: %w", verb, err)
 	}
 	return nil
 }
 
 // Verify reports whether r carries a valid Vobiz signature; it does not read
-// the body. On success it returns the request's nonces, for replay
-// protection.
+// the body. On success it returns the nonces of the signatures that verified,
+// for replay protection; a nonce header without a verified signature is
+// ignored.
 //
 // It checks, in this order, X-Vobiz-Signature-V3 and X-Vobiz-Signature-V2
 // with AuthTokens, and the MA-V3 and MA-V2 variants with ParentAuthTokens,
@@ -258,13 +301,19 @@ func (st *verifierState) verify(r *http.Request) (Nonces, error) {
 		return Nonces{}, fmt.Errorf("%w: no %s, %s, %s or %s header",
 			ErrMissingSignature, HeaderSignatureV3, HeaderSignatureV2, HeaderSignatureMAV3, HeaderSignatureMAV2)
 	}
-	nonce3, err := parseNonce(HeaderSignatureV3Nonce, hv[slotV3Nonce])
-	if err != nil {
-		return Nonces{}, err
+	// A nonce header is read only next to a signature that uses it; alone,
+	// it is ignored (it authenticates nothing, so it must not be claimed).
+	var nonce3, nonce2 string
+	var err error
+	if hv[slotV3] != nil || hv[slotMAV3] != nil {
+		if nonce3, err = parseNonce(HeaderSignatureV3Nonce, hv[slotV3Nonce]); err != nil {
+			return Nonces{}, err
+		}
 	}
-	nonce2, err := parseNonce(HeaderSignatureV2Nonce, hv[slotV2Nonce])
-	if err != nil {
-		return Nonces{}, err
+	if hv[slotV2] != nil || hv[slotMAV2] != nil {
+		if nonce2, err = parseNonce(HeaderSignatureV2Nonce, hv[slotV2Nonce]); err != nil {
+			return Nonces{}, err
+		}
 	}
 
 	// Every signature header present must be well-formed, whether or not a
@@ -298,7 +347,12 @@ func (st *verifierState) verify(r *http.Request) (Nonces, error) {
 		cands[1], nc = alt, 2
 	}
 
+	// Only the nonce of a signature that verified is returned for claiming:
+	// an unverified nonce is attacker-chosen, and claiming it would let one
+	// captured request fill the store with junk. The V2 family is checked
+	// too when the V3 one verified, unless both use the same nonce.
 	checked := false
+	var ok3, ok2 bool
 	for i, k := range sigKinds {
 		if sigs[i].n == 0 {
 			continue
@@ -314,17 +368,26 @@ func (st *verifierState) verify(r *http.Request) (Nonces, error) {
 			continue
 		}
 		checked = true
-		for c := range nc {
-			for _, key := range keys {
-				var sum [sha256.Size]byte
-				key.sum(&cands[c], k.sep, nonce, &sum)
-				for j := range sigs[i].n {
-					if hmac.Equal(sum[:], sigs[i].sums[j][:]) {
-						return newNonces(nonce3, nonce2), nil
-					}
-				}
+		if (k.nonceV == 3 && ok3) || (k.nonceV == 2 && (ok2 || ok3 && nonce2 == nonce3)) {
+			continue // this nonce is verified already
+		}
+		if matchAny(keys, cands[:nc], k.sep, nonce, &sigs[i]) {
+			if k.nonceV == 3 {
+				ok3 = true
+			} else {
+				ok2 = true
 			}
 		}
+	}
+	if ok3 || ok2 {
+		var n Nonces
+		if ok3 {
+			n.V3 = nonce3
+		}
+		if ok2 && nonce2 != n.V3 {
+			n.V2 = nonce2
+		}
+		return n, nil
 	}
 	if !checked {
 		if len(st.parentKeys) == 0 {
@@ -346,11 +409,21 @@ func (st *verifierState) verify(r *http.Request) (Nonces, error) {
 		ErrInvalidSignature, cands[0].String(), also, hint)
 }
 
-func newNonces(v3, v2 string) Nonces {
-	if v2 == v3 {
-		v2 = ""
+// matchAny reports whether any signature in sigs is the HMAC, with any of
+// keys, of a candidate URL, sep and nonce.
+func matchAny(keys []*macKey, cands []baseURL, sep, nonce string, sigs *sigList) bool {
+	for c := range cands {
+		for _, key := range keys {
+			var sum [sha256.Size]byte
+			key.sum(&cands[c], sep, nonce, &sum)
+			for j := range sigs.n {
+				if hmac.Equal(sum[:], sigs.sums[j][:]) {
+					return true
+				}
+			}
+		}
 	}
-	return Nonces{V3: v3, V2: v2}
+	return false
 }
 
 // Header lookup. Go canonicalizes header names as it parses requests (and
@@ -714,9 +787,11 @@ type Signer struct {
 	// are not set.
 	ParentAuthToken string
 
-	// CallbackURL is the URL to sign (its query is ignored). When empty, the
-	// URL is rebuilt from the request as a Verifier without CallbackURL
-	// does: scheme from r.TLS, host from r.Host, the path.
+	// CallbackURL is the URL to sign (its query is ignored). When empty, a
+	// client request (made by http.NewRequest: no RequestURI) is signed for
+	// its own URL, r.URL; a server request (made by httptest.NewRequest, or
+	// received) for the URL a Verifier without CallbackURL rebuilds: scheme
+	// from r.TLS, host from r.Host, the path.
 	CallbackURL string
 
 	// Nonce is used for both the V3 and the V2 signature. When empty, each
@@ -733,6 +808,12 @@ func (s *Signer) Sign(r *http.Request) error {
 	var base baseURL
 	if s.CallbackURL != "" {
 		b, err := parseBaseURL(s.CallbackURL)
+		if err != nil {
+			return err
+		}
+		base = b
+	} else if isClientRequest(r) {
+		b, err := parseBaseURL(r.URL.String())
 		if err != nil {
 			return err
 		}
@@ -769,9 +850,16 @@ func (s *Signer) Sign(r *http.Request) error {
 	return nil
 }
 
+// isClientRequest reports whether r is an outgoing request (as made by
+// http.NewRequest), whose URL is the one it is sent to, rather than one a
+// server received.
+func isClientRequest(r *http.Request) bool {
+	return r.RequestURI == "" && r.TLS == nil && r.URL != nil && r.URL.Scheme != ""
+}
+
 // SignRequest signs r for callbackURL with authToken and a fresh nonce, as
 // Vobiz would: the shortest way to build a signed request in a test. An empty
-// callbackURL signs the URL rebuilt from r. Use a [Signer] for a fixed nonce
+// callbackURL signs r's own URL, as [Signer] explains. Use a [Signer] for a fixed nonce
 // or a parent-account signature.
 func SignRequest(r *http.Request, callbackURL, authToken string) error {
 	s := Signer{AuthToken: authToken, CallbackURL: callbackURL}

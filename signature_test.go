@@ -113,14 +113,54 @@ func TestVerifyVectors(t *testing.T) {
 			wantNonces: Nonces{V3: nonceA},
 		},
 		{
-			name:     "V3 wrong but V2 right: one match suffices",
+			name:     "V3 wrong but V2 right: one match suffices, only the V2 nonce is returned",
 			verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: publicURL},
 			target:   privateURL,
 			headers: hdr{
 				"X-Vobiz-Signature-V3": one(otherSig), "X-Vobiz-Signature-V3-Nonce": one(nonceA),
 				"X-Vobiz-Signature-V2": one(v2(tokAccount, publicURL, nonceA)), "X-Vobiz-Signature-V2-Nonce": one(nonceA),
 			},
+			wantNonces: Nonces{V2: nonceA},
+		},
+		{
+			name:     "V3 stripped, junk V3 nonce kept: only the verified V2 nonce is returned",
+			verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: publicURL},
+			target:   privateURL,
+			headers: hdr{
+				"X-Vobiz-Signature-V3-Nonce": one("junk-1"),
+				"X-Vobiz-Signature-V2":       one(v2(tokAccount, publicURL, nonceB)), "X-Vobiz-Signature-V2-Nonce": one(nonceB),
+			},
+			wantNonces: Nonces{V2: nonceB},
+		},
+		{
+			name:     "V2 signature wrong with its own nonce: only the V3 nonce is returned",
+			verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: publicURL},
+			target:   privateURL,
+			headers: hdr{
+				"X-Vobiz-Signature-V3": one(v3(tokAccount, publicURL, nonceA)), "X-Vobiz-Signature-V3-Nonce": one(nonceA),
+				"X-Vobiz-Signature-V2": one(otherSig), "X-Vobiz-Signature-V2-Nonce": one("junk-2"),
+			},
 			wantNonces: Nonces{V3: nonceA},
+		},
+		{
+			name:     "a nonce header without its signature is ignored, even malformed",
+			verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: publicURL},
+			target:   privateURL,
+			headers: hdr{
+				"X-Vobiz-Signature-V3": one(v3(tokAccount, publicURL, nonceA)), "X-Vobiz-Signature-V3-Nonce": one(nonceA),
+				"X-Vobiz-Signature-V2-Nonce": {"not a nonce", "twice"},
+			},
+			wantNonces: Nonces{V3: nonceA},
+		},
+		{
+			name:     "MA-V2 verified, account V3 unknown: only the V2 nonce is returned",
+			verifier: &Verifier{ParentAuthTokens: []string{tokParent}, CallbackURL: publicURL},
+			target:   privateURL,
+			headers: hdr{
+				"X-Vobiz-Signature-V3": one(v3("sub-account token we do not know", publicURL, nonceA)), "X-Vobiz-Signature-V3-Nonce": one(nonceA),
+				"X-Vobiz-Signature-Ma-V2": one(v2(tokParent, publicURL, nonceB)), "X-Vobiz-Signature-V2-Nonce": one(nonceB),
+			},
+			wantNonces: Nonces{V2: nonceB},
 		},
 		{
 			name:       "comma-separated signatures (rotation on Vobiz's side)",
@@ -490,6 +530,8 @@ func assertNoSecrets(t *testing.T, s string, h http.Header) {
 	}
 }
 
+// Verify's error names the URL it tried, for the caller's log; the Handler
+// logs it but answers only the sentinel (TestHandlerRefusalBodyHidesTheURL).
 func TestVerifyMessageNamesTheURL(t *testing.T) {
 	v := &Verifier{AuthTokens: []string{tokAccount}}
 	r := httptest.NewRequest(http.MethodPost, privateURL+"?q=1", nil)
@@ -587,6 +629,24 @@ func TestSigner(t *testing.T) {
 		assert.Equal(t, v3(tokAccount, publicURL, n), r.Header.Get(HeaderSignatureV3))
 		_, err := (&Verifier{AuthTokens: []string{tokAccount}}).Verify(r)
 		assert.NoError(t, err)
+	})
+	t.Run("SignRequest without CallbackURL on a client request signs its URL", func(t *testing.T) {
+		tests := []struct{ target, signed string }{
+			{publicURL + "?q=1", publicURL},
+			{"http://10.0.0.5:8080/conference-events", "http://10.0.0.5:8080/conference-events"},
+			{"https://public.example:8443/a%20b", "https://public.example:8443/a%20b"},
+		}
+		for _, tt := range tests {
+			r, err := http.NewRequest(http.MethodPost, tt.target, nil) // RequestURI and TLS unset
+			require.NoError(t, err)
+			require.NoError(t, SignRequest(r, "", tokAccount))
+			n := r.Header.Get(HeaderSignatureV3Nonce)
+			assert.Equal(t, v3(tokAccount, tt.signed, n), r.Header.Get(HeaderSignatureV3), tt.target)
+			assert.Equal(t, v2(tokAccount, tt.signed, n), r.Header.Get(HeaderSignatureV2), tt.target)
+		}
+		r, err := http.NewRequest(http.MethodPost, "ftp://public.example/cb", nil)
+		require.NoError(t, err)
+		assert.ErrorIs(t, SignRequest(r, "", tokAccount), ErrInvalidCallbackURL)
 	})
 	t.Run("client request without headers", func(t *testing.T) {
 		r := &http.Request{Method: http.MethodPost}
@@ -688,10 +748,79 @@ func BenchmarkVerify(b *testing.B) {
 
 func TestNoncesNilStore(t *testing.T) {
 	n := Nonces{V3: nonceA}
-	_, err := n.Claim(t.Context(), nil, time.Minute)
+	state, err := n.Claim(t.Context(), nil, time.Minute)
 	assert.Error(t, err)
+	assert.Equal(t, NonceInProgress, state, "never NonceNew with an error")
+	assert.Error(t, n.Complete(t.Context(), nil, time.Minute))
 	assert.Error(t, n.Release(t.Context(), nil))
-	ok, err := Nonces{}.Claim(t.Context(), NewMemoryNonceStore(1), time.Minute)
+	state, err = Nonces{}.Claim(t.Context(), NewMemoryNonceStore(1), time.Minute)
 	require.NoError(t, err)
-	assert.True(t, ok, "no nonce: nothing to claim")
+	assert.Equal(t, NonceNew, state, "no nonce: nothing to claim")
+}
+
+func TestNoncesTwoPhase(t *testing.T) {
+	ctx := t.Context()
+	both := Nonces{V3: nonceA, V2: nonceB}
+	claimOne := func(s NonceStore, nonce string) NonceState {
+		st, err := s.Claim(ctx, nonce, time.Minute)
+		require.NoError(t, err)
+		return st
+	}
+
+	t.Run("claim, complete, replays", func(t *testing.T) {
+		s := NewMemoryNonceStore(10)
+		st, err := both.Claim(ctx, s, time.Minute)
+		require.NoError(t, err)
+		require.Equal(t, NonceNew, st)
+		for _, n := range []Nonces{both, {V3: nonceA}, {V2: nonceB}} {
+			st, err := n.Claim(ctx, s, time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, NonceInProgress, st, "%+v while the first is running", n)
+		}
+		require.NoError(t, both.Complete(ctx, s, time.Hour))
+		for _, n := range []Nonces{both, {V3: nonceA}, {V2: nonceB}} {
+			st, err := n.Claim(ctx, s, time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, NonceDone, st, "%+v once handled", n)
+		}
+	})
+	t.Run("release", func(t *testing.T) {
+		s := NewMemoryNonceStore(10)
+		st, _ := both.Claim(ctx, s, time.Minute)
+		require.Equal(t, NonceNew, st)
+		require.NoError(t, both.Release(ctx, s))
+		assert.Equal(t, NonceNew, claimOne(s, nonceA))
+		assert.Equal(t, NonceNew, claimOne(s, nonceB))
+	})
+	t.Run("a blocked second nonce releases the first", func(t *testing.T) {
+		for _, second := range []NonceState{NonceInProgress, NonceDone} {
+			s := NewMemoryNonceStore(10)
+			require.Equal(t, NonceNew, claimOne(s, nonceB))
+			if second == NonceDone {
+				require.NoError(t, s.Complete(ctx, nonceB, time.Hour))
+			}
+			st, err := both.Claim(ctx, s, time.Minute)
+			require.NoError(t, err)
+			assert.Equal(t, second, st)
+			assert.Equal(t, NonceNew, claimOne(s, nonceA), "the V3 nonce is free again")
+		}
+	})
+	t.Run("zero lease and window mean the defaults", func(t *testing.T) {
+		s, clk := newTestStore(10)
+		st, err := both.Claim(ctx, s, 0)
+		require.NoError(t, err)
+		require.Equal(t, NonceNew, st)
+		clk.advance(DefaultNonceLease - time.Second)
+		assert.Equal(t, NonceInProgress, claimOne(s, nonceA), "claimed for DefaultNonceLease, not for nothing")
+		require.NoError(t, both.Complete(ctx, s, -1))
+		clk.advance(DefaultReplayWindow - time.Second)
+		assert.Equal(t, NonceDone, claimOne(s, nonceB), "completed for DefaultReplayWindow")
+	})
+}
+
+func TestNonceStateString(t *testing.T) {
+	assert.Equal(t, "new", NonceNew.String())
+	assert.Equal(t, "in progress", NonceInProgress.String())
+	assert.Equal(t, "done", NonceDone.String())
+	assert.Equal(t, "NonceState(7)", NonceState(7).String())
 }
