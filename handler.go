@@ -35,10 +35,6 @@ import (
 //     checked before the body is read, and nothing is dispatched.
 //   - 200 without dispatch for a signed request whose nonce was already
 //     handled within ReplayWindow: a retry or a replay.
-//   - 503 for a signed request whose nonce an earlier delivery is still
-//     handling (Vobiz stopped waiting for it and retried): the first
-//     attempt may yet fail, so the retry is not acknowledged; Vobiz's next
-//     retry gets 200, or is dispatched if the first attempt failed.
 //   - 503 when the NonceStore fails, and 500 when CallbackURL is invalid,
 //     so that Vobiz retries once the fault is fixed.
 //

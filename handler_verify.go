@@ -18,48 +18,6 @@ type sigState struct {
 	store     NonceStore
 	window    time.Duration
 	warnedOff atomic.Bool // the "verification is off" warning was logged
-
-	// inflight counts the nonces of the requests this Handler is
-	// dispatching right now, to tell a retry of a callback still being
-	// handled (not acknowledged: the first attempt may yet fail) from one
-	// already handled.
-	inflightMu sync.Mutex
-	inflight   map[string]int
-}
-
-// begin marks n's nonces in flight; end unmarks them.
-func (st *sigState) begin(n Nonces) {
-	st.inflightMu.Lock()
-	defer st.inflightMu.Unlock()
-	if st.inflight == nil {
-		st.inflight = make(map[string]int)
-	}
-	for _, nonce := range [...]string{n.V3, n.V2} {
-		if nonce != "" {
-			st.inflight[nonce]++
-		}
-	}
-}
-
-func (st *sigState) end(n Nonces) {
-	st.inflightMu.Lock()
-	defer st.inflightMu.Unlock()
-	for _, nonce := range [...]string{n.V3, n.V2} {
-		if nonce == "" {
-			continue
-		}
-		if st.inflight[nonce]--; st.inflight[nonce] <= 0 {
-			delete(st.inflight, nonce)
-		}
-	}
-}
-
-// busyElsewhere reports whether a nonce of n is in flight in another
-// request than the caller's, which called begin(n).
-func (st *sigState) busyElsewhere(n Nonces) bool {
-	st.inflightMu.Lock()
-	defer st.inflightMu.Unlock()
-	return (n.V3 != "" && st.inflight[n.V3] > 1) || (n.V2 != "" && st.inflight[n.V2] > 1)
 }
 
 func (h *Handler) sigSetup() *sigState {
@@ -131,18 +89,10 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) (Nonces, bool) 
 
 // dispatchOnce claims the nonces of a verified request and dispatches it
 // only if they were not claimed already. If the callback fails, the claim is
-// released so that Vobiz's retry is dispatched. A request whose nonce is
-// being dispatched right now (Vobiz gave up waiting for the first attempt
-// and retried) is answered 503, not acknowledged: the first attempt may still
-// fail, and its event would then be lost.
+// released so that Vobiz's retry is dispatched.
 func (h *Handler) dispatchOnce(w http.ResponseWriter, r *http.Request, ev ConferenceEvent, nonces Nonces) {
 	st := &h.sig
 	ctx := r.Context()
-	// Marked before the claim and unmarked after any release, so that a
-	// retry that fails to claim while this request holds the claim always
-	// sees it in flight.
-	st.begin(nonces)
-	defer st.end(nonces)
 	claimed, err := nonces.Claim(ctx, st.store, st.window)
 	if err != nil {
 		h.logger().LogAttrs(ctx, slog.LevelError,
@@ -154,11 +104,6 @@ func (h *Handler) dispatchOnce(w http.ResponseWriter, r *http.Request, ev Confer
 		return
 	}
 	if !claimed {
-		if st.busyElsewhere(nonces) {
-			h.debug(ctx, "vobizhook: nonce being handled by an earlier delivery; answering 503 so Vobiz retries", ev)
-			writePlain(w, http.StatusServiceUnavailable, "vobizhook: this callback is being handled, retry later")
-			return
-		}
 		h.debug(ctx, "vobizhook: nonce already handled (a retry or a replay); acknowledged, not dispatched", ev)
 		ack(w)
 		return
