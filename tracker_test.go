@@ -1034,6 +1034,75 @@ func BenchmarkTrackerMemoryPerMember(b *testing.B) {
 	b.ReportMetric(perMember, "bytes/member")
 }
 
+// BenchmarkTrackerSnapshot measures the read side: Conference on a room of
+// 200 present members whose snapshot is cached, and Conferences over 1000
+// rooms of 10.
+func BenchmarkTrackerSnapshot(b *testing.B) {
+	ctx := context.Background()
+	b.Run("Conference/200members", func(b *testing.B) {
+		tr := &Tracker{}
+		for m := range 200 {
+			if _, err := tr.Apply(ctx, parseLine(b, liveEvent(ActionEnter, "snap", m, false))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if c, ok := tr.Conference("snap"); !ok || c.Size() != 200 {
+				b.Fatal("missing")
+			}
+		}
+	})
+	b.Run("Conferences/1000rooms", func(b *testing.B) {
+		tr := &Tracker{}
+		for r := range 1000 {
+			for m := range 10 {
+				if _, err := tr.Apply(ctx, parseLine(b, liveEvent(ActionEnter, fmt.Sprintf("room-%04d", r), m, false))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if n := len(tr.Conferences()); n != 1000 {
+				b.Fatal(n)
+			}
+		}
+	})
+}
+
+// BenchmarkTrackerEvictAtCap measures admitting a conference when the
+// tracker is at MaxConferences (10000, all ended): each op evicts the
+// longest-ended conference, starts a new one and ends it.
+func BenchmarkTrackerEvictAtCap(b *testing.B) {
+	const confs = 10000
+	tr := &Tracker{MaxConferences: confs, Retention: -1, MaxIdle: -1}
+	ctx := context.Background()
+	enter := func(i int) ConferenceEvent {
+		return ConferenceEvent{Action: ActionEnter, ConferenceUUID: fmt.Sprint("cap-", i), CallUUID: "c", CurrentSize: -1}
+	}
+	exit := func(i int) ConferenceEvent {
+		ev := enter(i)
+		ev.Action, ev.LastMember = ActionExit, true
+		return ev
+	}
+	for i := range confs {
+		tr.Apply(ctx, enter(i))
+		tr.Apply(ctx, exit(i))
+	}
+	i := confs
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tr.Apply(ctx, enter(i)); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tr.Apply(ctx, exit(i)); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
 // FuzzTrackerSequence applies arbitrary sequences of events for one
 // conference (each byte: action, member, flag) and checks the invariants the
 // Tracker promises, then that replaying the whole sequence calls nothing.
