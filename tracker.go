@@ -181,8 +181,10 @@ type Change struct {
 	// Size is the number of members present after the change.
 	Size int `json:"size"`
 	// Dropped is how many changes this subscriber lost just before this one
-	// because it fell behind; when it is not zero, re-read the state with
-	// [Tracker.Conferences]. Always zero in Apply's result.
+	// because it fell behind (its buffer was full, so everything buffered
+	// was discarded and this change delivered first); when it is not zero,
+	// re-read the state with [Tracker.Conferences]. Always zero in Apply's
+	// result.
 	Dropped uint64 `json:"dropped,omitempty"`
 }
 
@@ -1011,19 +1013,20 @@ func (c *trackedConf) snapshot() (ConferenceSnapshot, bool) {
 }
 
 type subscriber struct {
-	ch      chan Change
-	dropped uint64
+	ch chan Change
 }
 
 // Subscribe returns a channel of the changes committed from now on, for
 // dashboards, and a func that ends the subscription and closes the channel.
 //
 // Sending never blocks the tracker. The channel buffers buf changes (at
-// least 1); when it is full the oldest buffered change is discarded to make
-// room, and the next change delivered carries the count in Dropped. A
-// consumer seeing Dropped > 0 should re-read [Tracker.Conferences]. To
-// start a page, subscribe first, then read the snapshot, then apply
-// changes: nothing is missed.
+// least 1). When a change finds it full, the consumer has fallen behind:
+// every buffered change is discarded and the new one is delivered first,
+// with the number discarded in Dropped. So a consumer learns of a loss at
+// its next receive, and should then re-read [Tracker.Conferences] (which
+// already holds the discarded changes' effects) instead of working through
+// stale changes. To start a page, subscribe first, then read the snapshot,
+// then apply changes: nothing is missed.
 func (t *Tracker) Subscribe(buf int) (<-chan Change, func()) {
 	s := &subscriber{ch: make(chan Change, max(buf, 1))}
 	t.subsMu.Lock()
@@ -1059,22 +1062,32 @@ func (t *Tracker) emit(ch *Change) {
 	}
 }
 
-// send delivers ch, discarding the oldest buffered change when full. Only
-// emit sends, under subsMu, so after one discard there is room.
+// send delivers ch. When the buffer is full, the subscriber has fallen
+// behind and must re-read the state anyway, so what is buffered is stale:
+// send discards all of it and enqueues ch alone, carrying the count in
+// Dropped, so the consumer learns of the loss at its very next receive
+// instead of after working through a full buffer of stale changes. Only
+// emit sends, under subsMu, so after the drain there is room.
 func (s *subscriber) send(ch Change) {
+	select {
+	case s.ch <- ch:
+		return
+	default:
+	}
+	var dropped uint64
+drain:
 	for {
-		ch.Dropped = s.dropped
-		select {
-		case s.ch <- ch:
-			s.dropped = 0
-			return
-		default:
-		}
 		select {
 		case old := <-s.ch:
-			s.dropped += 1 + old.Dropped
+			dropped += 1 + old.Dropped
 		default:
+			break drain
 		}
+	}
+	ch.Dropped = dropped
+	select {
+	case s.ch <- ch:
+	default: // unreachable: the buffer was just emptied under subsMu
 	}
 }
 

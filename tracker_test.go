@@ -896,6 +896,40 @@ func TestTrackerSubscribe(t *testing.T) {
 	cancel2()
 }
 
+// A subscriber that fell behind learns it from the first change it
+// receives, not after working through a buffer of stale changes: the
+// overflow discards what was buffered and the marker goes first.
+func TestTrackerSubscribeReportsLossFirst(t *testing.T) {
+	const changes = 40 // start + 39 enters
+	for _, buf := range []int{1, 2, 4, 16, 39} {
+		t.Run(fmt.Sprint("buf=", buf), func(t *testing.T) {
+			tr := &Tracker{}
+			ch, cancel := tr.Subscribe(buf)
+			defer cancel()
+			for m := range changes - 1 {
+				_, err := tr.Apply(context.Background(), parseLine(t, liveEvent(ActionEnter, "r", m, false)))
+				require.NoError(t, err)
+			}
+			var got []Change
+			for len(ch) > 0 {
+				got = append(got, <-ch)
+			}
+			require.NotEmpty(t, got)
+			assert.NotZero(t, got[0].Dropped, "the loss is reported by the first change received")
+			total := uint64(len(got))
+			for i, c := range got {
+				total += c.Dropped
+				if i > 0 {
+					assert.Zero(t, c.Dropped, "only the first change carries the loss")
+					assert.Equal(t, got[i-1].Seq+1, c.Seq, "after the marker, nothing is missing")
+				}
+			}
+			assert.Equal(t, uint64(changes), total, "every change is delivered or counted")
+			assert.Equal(t, uint64(changes), got[len(got)-1].Seq, "the newest change is kept")
+		})
+	}
+}
+
 // --- concurrency ------------------------------------------------------------------
 
 func TestTrackerParallel(t *testing.T) {

@@ -128,13 +128,20 @@ func TestDashboard(t *testing.T) {
 }
 
 // stallingWriter blocks its second write (the first change after the
-// snapshot) until released, like a slow client.
+// snapshot) until gate is closed, like a slow client, and keeps each write
+// (one server-sent event) apart.
 type stallingWriter struct {
-	header http.Header
-	gate   chan struct{}
-	mu     sync.Mutex
-	buf    strings.Builder
-	writes int
+	header  http.Header
+	gate    chan struct{} // the second write waits for it
+	stalled chan struct{} // closed when the second write starts waiting
+	wrote   chan struct{} // signalled after every write
+	mu      sync.Mutex
+	writes  int
+	events  []string
+}
+
+func newStallingWriter() *stallingWriter {
+	return &stallingWriter{header: http.Header{}, gate: make(chan struct{}), stalled: make(chan struct{}), wrote: make(chan struct{}, 1)}
 }
 
 func (w *stallingWriter) Header() http.Header { return w.header }
@@ -146,46 +153,98 @@ func (w *stallingWriter) Write(p []byte) (int, error) {
 	n := w.writes
 	w.mu.Unlock()
 	if n == 2 {
+		close(w.stalled)
 		<-w.gate
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
+	w.events = append(w.events, string(p))
+	w.mu.Unlock()
+	select {
+	case w.wrote <- struct{}{}:
+	default:
+	}
+	return len(p), nil
 }
 
-func (w *stallingWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
+// waitFor waits, with a deadline far beyond any healthy run, until cond
+// holds for the events written so far, and returns them.
+func (w *stallingWriter) waitFor(t *testing.T, what string, cond func(events []sseEvent) bool) []sseEvent {
+	t.Helper()
+	deadline := time.After(time.Minute)
+	var events []sseEvent
+	for {
+		w.mu.Lock()
+		raw := w.events[len(events):len(w.events):len(w.events)]
+		w.mu.Unlock()
+		for _, e := range raw {
+			events = append(events, readEvent(t, bufio.NewReader(strings.NewReader(e))))
+		}
+		if cond(events) {
+			return events
+		}
+		select {
+		case <-w.wrote:
+		case <-deadline:
+			t.Fatalf("waiting for %s: %d events written", what, len(events))
+		}
+	}
 }
 
 func TestEventStreamResyncsAfterDrops(t *testing.T) {
+	const buf, members = 256, 600
 	tracker := &vobizhook.Tracker{}
 	s := &eventStream{tracker: tracker, heartbeat: time.Hour, writeWindow: time.Second, done: make(chan struct{})}
-	w := &stallingWriter{header: http.Header{}, gate: make(chan struct{})}
+	w := newStallingWriter()
 	finished := make(chan struct{})
 	go func() {
 		s.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/events", nil))
 		close(finished)
 	}()
-	require.Eventually(t, func() bool { return strings.HasPrefix(w.String(), "event: snapshot\n") }, 2*time.Second, time.Millisecond)
-
-	// Far more changes than the subscription buffers while the client stalls.
-	for i := range 600 {
+	defer func() { s.close(); <-finished }()
+	apply := func(conf string, i int) {
+		t.Helper()
 		_, err := tracker.Apply(context.Background(), vobizhook.ConferenceEvent{
-			Action: vobizhook.ActionEnter, ConferenceUUID: "u", CallUUID: fmt.Sprint("c", i),
+			Action: vobizhook.ActionEnter, ConferenceUUID: conf, CallUUID: fmt.Sprint("c", i), CurrentSize: -1,
 		})
 		require.NoError(t, err)
 	}
+	w.waitFor(t, "the first snapshot", func(evs []sseEvent) bool { return len(evs) == 1 })
+
+	// The client stalls writing the first change; meanwhile far more changes
+	// are made than its subscription buffers.
+	apply("u", 0)
+	select {
+	case <-w.stalled:
+	case <-time.After(time.Minute):
+		t.Fatal("the stream never wrote the first change")
+	}
+	for i := 1; i < members; i++ {
+		apply("u", i)
+	}
 	close(w.gate)
-	require.Eventually(t, func() bool { return strings.Count(w.String(), "event: snapshot\n") == 2 }, 2*time.Second, time.Millisecond,
-		"a client that fell behind is sent a fresh snapshot")
-	var last []vobizhook.ConferenceSnapshot
-	out := w.String()
-	data := out[strings.LastIndex(out, "event: snapshot\ndata: ")+len("event: snapshot\ndata: "):]
-	require.NoError(t, json.Unmarshal([]byte(data[:strings.Index(data, "\n")]), &last))
-	require.Len(t, last, 1)
-	assert.Equal(t, 600, last[0].Size(), "the snapshot holds the current state")
-	s.close()
-	<-finished
+	// A change made once the client reads again: when it is out, the stream
+	// has dealt with everything before it.
+	apply("z", 0)
+	events := w.waitFor(t, "the change after the drops", func(evs []sseEvent) bool {
+		return len(evs) > 0 && strings.Contains(evs[len(evs)-1].data, `"conferenceUuid":"z","at"`) &&
+			strings.Contains(evs[len(evs)-1].data, `"kind":"entered"`)
+	})
+
+	require.GreaterOrEqual(t, len(events), 3)
+	assert.Equal(t, "snapshot", events[0].name)
+	assert.Equal(t, "change", events[1].name, "the change the client stalled on")
+	assert.Equal(t, "snapshot", events[2].name, "the loss is learned first, before any stale change")
+	var resync []vobizhook.ConferenceSnapshot
+	require.NoError(t, json.Unmarshal([]byte(events[2].data), &resync))
+	require.NotEmpty(t, resync)
+	assert.Equal(t, "u", resync[0].UUID)
+	assert.Equal(t, members, resync[0].Size(), "the fresh snapshot holds the current state")
+	snapshots := 0
+	for _, ev := range events {
+		if ev.name == "snapshot" {
+			snapshots++
+		}
+	}
+	assert.Equal(t, 2, snapshots, "one overflow, one resync")
+	assert.Less(t, len(events)-3, buf, "what follows the resync is at most a buffer of newer changes")
 }
