@@ -105,9 +105,11 @@ type Member struct {
 	ExitSeen  bool          `json:"exitSeen"`  // its exit was applied
 }
 
-// ConferenceSnapshot is a consistent, immutable snapshot of one tracked conference:
-// a value whose slices the tracker never modifies again, so it is safe to
-// keep, share between goroutines and encode as JSON for a web page.
+// ConferenceSnapshot is a consistent snapshot of one tracked conference. Each
+// call that returns one hands out its own copy, Members and Past included:
+// the tracker never modifies it, and what its holder does to it (sorting
+// Members, editing an element) is seen by nobody else. So it is safe to
+// keep, pass to another goroutine and encode as JSON for a web page.
 //
 // Times are event times: a callback's Timestamp when it carries one (read in
 // Handler.Location), otherwise the tracker's clock when the event was
@@ -176,7 +178,7 @@ type Change struct {
 	// At is the event time of the change (for ChangeEnded, EndedAt).
 	At time.Time `json:"at,omitzero"`
 	// Member is the member entered or exited, as of this change; nil for
-	// other kinds.
+	// other kinds. Each subscriber, and Apply's caller, gets its own copy.
 	Member *Member `json:"member,omitempty"`
 	// Size is the number of members present after the change.
 	Size int `json:"size"`
@@ -965,7 +967,7 @@ func (t *Tracker) sweep(now time.Time) {
 
 // Conference returns a snapshot of the conference with this ConferenceUUID,
 // live or ended within Retention. It is cheap: the snapshot is built once
-// per change and shared.
+// per change, and each call copies its member slices (one allocation).
 func (t *Tracker) Conference(uuid string) (ConferenceSnapshot, bool) {
 	t.mu.RLock()
 	c := t.confs[uuid]
@@ -1009,7 +1011,21 @@ func (c *trackedConf) snapshot() (ConferenceSnapshot, bool) {
 	if c.snap == nil {
 		c.snap = c.st.snapshot()
 	}
-	return *c.snap, true
+	return c.snap.detached(), true
+}
+
+// detached returns a copy of c whose member slices are its own, so that a
+// reader sorting or editing them cannot change what other readers get. Both
+// slices share one allocation; Members is capped so that appending to it
+// cannot overwrite Past.
+func (c *ConferenceSnapshot) detached() ConferenceSnapshot {
+	out := *c
+	n := len(c.Members)
+	buf := make([]Member, n+len(c.Past))
+	copy(buf, c.Members)
+	copy(buf[n:], c.Past)
+	out.Members, out.Past = buf[:n:n], buf[n:]
+	return out
 }
 
 type subscriber struct {
@@ -1058,7 +1074,12 @@ func (t *Tracker) emit(ch *Change) {
 	defer t.subsMu.Unlock()
 	ch.Seq = t.seq.Add(1)
 	for s := range t.subs {
-		s.send(*ch)
+		c := *ch
+		if c.Member != nil { // each recipient gets its own copy
+			m := *c.Member
+			c.Member = &m
+		}
+		s.send(c)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -928,6 +929,63 @@ func TestTrackerSubscribeReportsLossFirst(t *testing.T) {
 			assert.Equal(t, uint64(changes), got[len(got)-1].Seq, "the newest change is kept")
 		})
 	}
+}
+
+// Snapshots and changes are values: what one reader does to its copy is
+// seen by no other reader.
+func TestTrackerReadersDoNotShare(t *testing.T) {
+	tr := &Tracker{}
+	ctx := context.Background()
+	sub1, cancel1 := tr.Subscribe(16)
+	defer cancel1()
+	sub2, cancel2 := tr.Subscribe(16)
+	defer cancel2()
+	for m := range 3 {
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r", m, false)))
+		require.NoError(t, err)
+	}
+	applied, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, "r", 0, false)))
+	require.NoError(t, err)
+	want, ok := tr.Conference("r")
+	require.True(t, ok)
+	want.Members, want.Past = slices.Clone(want.Members), slices.Clone(want.Past) // a private copy to compare with
+
+	for name, read := range map[string]func() ConferenceSnapshot{
+		"Conference":  func() ConferenceSnapshot { c, _ := tr.Conference("r"); return c },
+		"Conferences": func() ConferenceSnapshot { return tr.Conferences()[0] },
+		"Live":        func() ConferenceSnapshot { return tr.Live()[0] },
+	} {
+		t.Run(name, func(t *testing.T) {
+			mine := read()
+			require.Len(t, mine.Members, 2)
+			require.Len(t, mine.Past, 1)
+			mine.Members[0].From = "changed by a reader"
+			slices.Reverse(mine.Members)
+			mine.Past[0].CallUUID = "changed"
+			mine.Members = append(mine.Members, Member{CallUUID: "appended"})
+			assert.Equal(t, want, read(), "another reader sees the tracker's state")
+			assert.Equal(t, "call-r-0", want.Past[0].CallUUID)
+		})
+	}
+
+	var got1, got2 []Change
+	for len(sub1) > 0 {
+		got1 = append(got1, <-sub1)
+	}
+	for len(sub2) > 0 {
+		got2 = append(got2, <-sub2)
+	}
+	require.Len(t, got1, 5)
+	require.Len(t, got2, 5)
+	exit1, exit2 := got1[4], got2[4]
+	require.NotNil(t, exit1.Member)
+	require.NotNil(t, exit2.Member)
+	require.NotNil(t, applied[0].Member)
+	from := want.Past[0].From
+	require.NotEmpty(t, from)
+	exit1.Member.From = "changed by subscriber 1"
+	assert.Equal(t, from, exit2.Member.From, "subscriber 2's member is its own")
+	assert.Equal(t, from, applied[0].Member.From, "Apply's result is its own")
 }
 
 // --- concurrency ------------------------------------------------------------------
