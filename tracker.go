@@ -267,7 +267,9 @@ type Change struct {
 // Events of different conferences are applied in parallel; no global lock is
 // held while funcs run. Events of one conference are applied one at a time,
 // funcs included, so keep funcs fast (Vobiz waits 3 s) and do not call Apply
-// for the same conference from inside them. Reads never wait for funcs.
+// for the same conference from inside them. Reads never wait for funcs, and
+// commits never wait for reads: the global lock is taken only to look up,
+// add or remove a conference, never while a snapshot is built.
 //
 // # Memory
 //
@@ -305,9 +307,16 @@ type Tracker struct {
 	// Retention and MaxIdle. nil means time.Now. Set it in tests.
 	Now func() time.Time
 
-	mu        sync.RWMutex // guards confs; held shared while committing
+	// mu guards confs, and trackedConf.removed (written only with mu held
+	// exclusively). Commits do not take it.
+	mu        sync.RWMutex
 	confs     map[string]*trackedConf
 	lastSweep atomic.Int64 // unix nanoseconds of the last sweep
+
+	// ended lists the conferences in the order they ended, for eviction;
+	// entries already removed are skipped and dropped lazily.
+	endedMu sync.Mutex
+	ended   []*trackedConf
 
 	subsMu sync.Mutex // orders Seq assignment and delivery to subscribers
 	subs   map[*subscriber]struct{}
@@ -508,16 +517,25 @@ func ConferenceFromContext(ctx context.Context) (ConferenceSnapshot, bool) {
 	return *s.snapshot(), true
 }
 
+// commit applies st to c, whose turn the caller holds, and emits the change.
 func (t *Tracker) commit(c *trackedConf, st step, ev *ConferenceEvent, key memberKey, now time.Time) Change {
-	t.mu.RLock()
 	c.mu.Lock()
 	c.st.apply(st, ev, key, now, t.maxMembers())
 	c.snap = nil
 	ch := c.st.change(st, key)
 	c.mu.Unlock()
-	t.mu.RUnlock()
+	if st.kind == stepEnd {
+		t.noteEnded(c)
+	}
 	t.emit(&ch)
 	return ch
+}
+
+// noteEnded queues c, which just ended, for eviction.
+func (t *Tracker) noteEnded(c *trackedConf) {
+	t.endedMu.Lock()
+	t.ended = append(t.ended, c)
+	t.endedMu.Unlock()
 }
 
 // next returns the step ev still calls for in state s, or stepNone. It
@@ -886,23 +904,45 @@ func (t *Tracker) lookupOrCreate(uuid string, now time.Time) (c *trackedConf, ev
 	return c, evicted, nil
 }
 
-// evictEndedLocked drops the conference that ended longest ago, if any can
-// be taken now. t.mu must be held exclusively.
+// evictEndedLocked drops the conference that ended first and can be taken
+// now (no event of it is being applied), if any. t.mu must be held
+// exclusively. It walks the queue of ended conferences from its head, so
+// it costs nothing per tracked conference.
 func (t *Tracker) evictEndedLocked() *Change {
-	var victim *trackedConf
-	for _, c := range t.confs {
-		c.mu.Lock()
-		if c.st.ended && (victim == nil || c.st.endedLocal.Before(victim.st.endedLocal)) {
-			victim = c
+	t.endedMu.Lock()
+	defer t.endedMu.Unlock()
+	for len(t.ended) > 0 && t.ended[0].removed {
+		t.ended[0] = nil
+		t.ended = t.ended[1:]
+	}
+	for i, c := range t.ended {
+		if c.removed || !c.tryAcquire() {
+			continue
 		}
-		c.mu.Unlock()
+		ch := t.removeLocked(c)
+		c.release()
+		if i == 0 {
+			t.ended[0] = nil
+			t.ended = t.ended[1:]
+		}
+		return &ch
 	}
-	if victim == nil || !victim.tryAcquire() {
-		return nil
+	return nil
+}
+
+// compactEndedLocked drops removed conferences from the eviction queue, so
+// that it does not keep their memory alive. t.mu must be held exclusively.
+func (t *Tracker) compactEndedLocked() {
+	t.endedMu.Lock()
+	defer t.endedMu.Unlock()
+	kept := t.ended[:0]
+	for _, c := range t.ended {
+		if !c.removed {
+			kept = append(kept, c)
+		}
 	}
-	defer victim.release()
-	ch := t.removeLocked(victim)
-	return &ch
+	clear(t.ended[len(kept):])
+	t.ended = kept
 }
 
 // removeLocked drops c; t.mu must be held exclusively and c's turn held.
@@ -956,9 +996,11 @@ func (t *Tracker) sweep(now time.Time) {
 			c.snap = nil
 			changes = append(changes, Change{Kind: ChangeEnded, ConferenceUUID: s.uuid, ConferenceName: s.name, At: s.endedAt})
 			c.mu.Unlock()
+			t.noteEnded(c)
 		}
 		c.release()
 	}
+	t.compactEndedLocked()
 	t.mu.Unlock()
 	for i := range changes {
 		t.emit(&changes[i])
@@ -979,39 +1021,75 @@ func (t *Tracker) Conference(uuid string) (ConferenceSnapshot, bool) {
 }
 
 // Conferences returns snapshots of every tracked conference, live and ended
-// within Retention, ordered by StartedAt then UUID. They are consistent with
-// each other: no change is committed while they are taken.
+// within Retention, ordered by StartedAt then UUID. Each snapshot is
+// consistent; they are taken one after the other without stopping commits,
+// so a change committed meanwhile to one conference may be in its snapshot
+// while a change committed at the same time to another is not in its own.
+// Changes are delivered to subscribers after they are committed, so the
+// order subscribe, read, then apply changes still misses nothing.
 func (t *Tracker) Conferences() []ConferenceSnapshot { return t.collect(false) }
 
 // Live returns snapshots of the conferences that have not ended, like
 // [Tracker.Conferences].
 func (t *Tracker) Live() []ConferenceSnapshot { return t.collect(true) }
 
+// collect holds the global lock only to list the conferences. Snapshots are
+// built under each conference's own lock, and copied out with no lock held:
+// a cached snapshot is never modified, only replaced.
 func (t *Tracker) collect(liveOnly bool) []ConferenceSnapshot {
-	t.mu.Lock()
-	out := make([]ConferenceSnapshot, 0, len(t.confs))
+	t.mu.RLock()
+	confs := make([]*trackedConf, 0, len(t.confs))
 	for _, c := range t.confs {
-		if s, ok := c.snapshot(); ok && !(liveOnly && s.Ended) {
-			out = append(out, s)
+		confs = append(confs, c)
+	}
+	t.mu.RUnlock()
+	snaps := make([]*ConferenceSnapshot, 0, len(confs))
+	members := 0
+	for _, c := range confs {
+		if s := c.cached(); s != nil && !(liveOnly && s.Ended) {
+			snaps = append(snaps, s)
+			members += len(s.Members) + len(s.Past)
 		}
 	}
-	t.mu.Unlock()
-	slices.SortFunc(out, func(a, b ConferenceSnapshot) int {
+	slices.SortFunc(snaps, func(a, b *ConferenceSnapshot) int {
 		return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.UUID, b.UUID))
 	})
+	// One allocation for every member slice: each snapshot gets its own
+	// window, capped so that appending to one cannot overwrite the next.
+	buf := make([]Member, members)
+	out := make([]ConferenceSnapshot, len(snaps))
+	for i, s := range snaps {
+		out[i] = *s
+		n, p := len(s.Members), len(s.Past)
+		copy(buf, s.Members)
+		copy(buf[n:], s.Past)
+		out[i].Members, out[i].Past = buf[:n:n], buf[n:n+p:n+p]
+		buf = buf[n+p:]
+	}
 	return out
 }
 
-func (c *trackedConf) snapshot() (ConferenceSnapshot, bool) {
+// cached returns the conference's snapshot, built if stale, or nil if it
+// is not visible. The result is shared: never modify it.
+func (c *trackedConf) cached() *ConferenceSnapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.st.started || c.removed {
-		return ConferenceSnapshot{}, false
+		return nil
 	}
 	if c.snap == nil {
 		c.snap = c.st.snapshot()
 	}
-	return c.snap.detached(), true
+	return c.snap
+}
+
+// snapshot returns a copy of the conference's snapshot for a reader.
+func (c *trackedConf) snapshot() (ConferenceSnapshot, bool) {
+	s := c.cached()
+	if s == nil {
+		return ConferenceSnapshot{}, false
+	}
+	return s.detached(), true
 }
 
 // detached returns a copy of c whose member slices are its own, so that a

@@ -823,6 +823,89 @@ func TestTrackerMaxConferences(t *testing.T) {
 	assert.Equal(t, []string{"r1"}, removed)
 }
 
+// At MaxConferences, the conference that ended first goes first, whatever
+// the order the conferences started in; one whose event is being applied
+// is passed over for the next.
+func TestTrackerEvictionOrder(t *testing.T) {
+	tr := &Tracker{MaxConferences: 4}
+	ctx := context.Background()
+	apply := func(body string) {
+		t.Helper()
+		_, err := tr.Apply(ctx, parseLine(t, body))
+		require.NoError(t, err)
+	}
+	tracked := func() []string {
+		var uuids []string
+		for _, c := range tr.Conferences() {
+			uuids = append(uuids, c.UUID)
+		}
+		slices.Sort(uuids)
+		return uuids
+	}
+	for _, r := range []string{"r1", "r2", "r3", "r4"} {
+		apply(liveEvent(ActionEnter, r, 1, false))
+	}
+	for _, r := range []string{"r3", "r1", "r4"} { // r2 stays live
+		apply(liveEvent(ActionExit, r, 1, true))
+	}
+	apply(liveEvent(ActionEnter, "r5", 1, false))
+	assert.Equal(t, []string{"r1", "r2", "r4", "r5"}, tracked(), "r3 ended first")
+
+	// r1 is busy (an event of it is being applied): r4 goes instead.
+	tr.mu.RLock()
+	r1 := tr.confs["r1"]
+	tr.mu.RUnlock()
+	require.True(t, r1.tryAcquire())
+	apply(liveEvent(ActionEnter, "r6", 1, false))
+	r1.release()
+	assert.Equal(t, []string{"r1", "r2", "r5", "r6"}, tracked(), "the busy r1 is passed over")
+	apply(liveEvent(ActionEnter, "r7", 1, false))
+	assert.Equal(t, []string{"r2", "r5", "r6", "r7"}, tracked())
+
+	// Nothing ended: refused.
+	_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r8", 1, false)))
+	assert.ErrorIs(t, err, ErrTrackerFull)
+	tr.endedMu.Lock()
+	assert.Empty(t, tr.ended, "the eviction queue holds no removed conference")
+	tr.endedMu.Unlock()
+}
+
+// Reading every conference does not hold up commits: while the snapshot of
+// one conference cannot be taken (its lock is held here, as if a huge
+// snapshot were being built), events of another are still applied.
+func TestTrackerReadsDoNotBlockCommits(t *testing.T) {
+	tr := &Tracker{}
+	ctx := context.Background()
+	for _, r := range []string{"a", "b"} {
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, r, 1, false)))
+		require.NoError(t, err)
+	}
+	tr.mu.RLock()
+	a := tr.confs["a"]
+	tr.mu.RUnlock()
+	a.mu.Lock()
+	read := make(chan []ConferenceSnapshot)
+	go func() { read <- tr.Conferences() }()
+	time.Sleep(20 * time.Millisecond) // let the reader reach a's lock (if it does not, the test proves less, never fails)
+
+	applied := make(chan error)
+	go func() {
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "b", 2, false)))
+		applied <- err
+	}()
+	select {
+	case err := <-applied:
+		require.NoError(t, err)
+	case <-time.After(time.Minute):
+		t.Fatal("a commit waited for a reader")
+	}
+	a.mu.Unlock()
+	all := <-read
+	require.Len(t, all, 2)
+	c, _ := tr.Conference("b")
+	assert.Equal(t, 2, c.Size())
+}
+
 func TestTrackerMaxMembers(t *testing.T) {
 	tr := &Tracker{MaxMembers: 3}
 	ctx := context.Background()
