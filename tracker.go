@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -59,8 +60,9 @@ const (
 	// tracked roster became empty with no exit awaiting its enter (rule 2c
 	// of [Tracker]).
 	EndEmptyRoster EndReason = "empty-roster"
-	// EndIdle: no event arrived for MaxIdle; the tracker closed it without
-	// calling OnEnd (there is no request to call it in).
+	// EndIdle: no event arrived for MaxIdle (its end signal was lost); the
+	// sweep closed it, calling OnEnd outside any request (see [Tracker],
+	// "Idle conferences").
 	EndIdle EndReason = "idle"
 )
 
@@ -244,7 +246,7 @@ type Change struct {
 // decides on real traffic; (c) serves payloads with neither, where a
 // shuffled delivery (A's exit before B's enter) can end the room early,
 // still exactly once. A conference whose end signal never arrives is closed
-// after MaxIdle (EndIdle) without OnEnd.
+// after MaxIdle (EndIdle), also with exactly one OnEnd (see below).
 //
 // # Callbacks and failures
 //
@@ -261,6 +263,27 @@ type Change struct {
 // 500 and the steps already done stay done; Vobiz's retry then runs only the
 // rest: a failed OnEnter is called again, the OnStart that preceded it is
 // not.
+//
+// # Idle conferences
+//
+// On today's traffic the end is decided by the exit that reports the room
+// empty (rule 2b); if that one delivery is lost for good (Vobiz gave up
+// retrying), no later event ends the conference. So a live conference with
+// no event applied for MaxIdle is ended by the sweep (see [Tracker.Sweep]),
+// with EndReason EndIdle and EndedAt its last event's time, and the OnEnd of
+// the Handler that fed it runs then: OnEnd stays exactly once per
+// conference. That call differs from the others: it runs outside any
+// request, with context.Background(), on the goroutine of Sweep (or on a
+// goroutine of its own when the sweep was triggered by Apply, so that no
+// request waits for another conference's OnEnd); its event names only the
+// conference (ConferenceUUID, ConferenceName, Timestamp = EndedAt, Action
+// end, no ConferenceAction in Params), and [ConferenceFromContext] returns
+// the final roster with EndReason EndIdle. If it fails, the error is logged
+// to the Handler's Logger and the next sweep calls it again; the conference
+// stays live meanwhile. The price is lateness: OnEnd comes MaxIdle after the
+// last event, 24 hours by default. A conference cannot outlast the
+// <Conference timeLimit> (14400 s by default), so a MaxIdle a little longer
+// than the longest timeLimit you set ends such conferences sooner.
 //
 // # Concurrency
 //
@@ -290,9 +313,10 @@ type Tracker struct {
 	// means until evicted by MaxConferences.
 	Retention time.Duration
 
-	// MaxIdle closes a live conference (EndIdle, no OnEnd) that has had no
-	// event applied for this long: its end signals were lost. Zero means
-	// DefaultMaxIdle; negative means never.
+	// MaxIdle ends a live conference (EndIdle) that has had no event
+	// applied for this long: its end signal was lost. The sweep calls OnEnd
+	// for it (see "Idle conferences" above). Zero means DefaultMaxIdle;
+	// negative means never.
 	MaxIdle time.Duration
 
 	// MaxConferences caps the conferences tracked at once, live and ended.
@@ -333,6 +357,9 @@ type trackedConf struct {
 	st      confState
 	snap    *ConferenceSnapshot // cached snapshot; nil when stale
 	removed bool                // dropped from the map; appliers must look up again
+	// h is the Handler that last applied an event to it, if any: the sweep
+	// calls its OnEnd when the conference is closed for idleness.
+	h *Handler
 }
 
 type memberKey struct{ call, member string }
@@ -441,6 +468,9 @@ func (t *Tracker) apply(ctx context.Context, ev *ConferenceEvent, h *Handler) ([
 		return nil, err
 	}
 	defer c.release()
+	if h != nil {
+		c.h = h
+	}
 
 	at := ev.Timestamp
 	if at.IsZero() {
@@ -955,24 +985,27 @@ func (t *Tracker) removeLocked(c *trackedConf) Change {
 	return ch
 }
 
-// Sweep drops ended conferences older than Retention and closes live ones
-// idle for MaxIdle (see [Tracker]). Apply sweeps at most once a second of
-// the tracker's clock; call Sweep from a ticker if events may stop while
-// readers still look.
-func (t *Tracker) Sweep() { t.sweep(t.now()) }
+// Sweep drops ended conferences older than Retention and ends live ones
+// idle for MaxIdle, calling their Handler's OnEnd before it returns (see
+// [Tracker]). Apply sweeps at most once a second of the tracker's clock,
+// running those OnEnd calls on a goroutine of their own; call Sweep from a
+// ticker too, so that idle conferences are ended and expired ones dropped
+// even when events stop.
+func (t *Tracker) Sweep() { t.sweep(t.now(), false) }
 
 func (t *Tracker) maybeSweep(now time.Time) {
 	last := t.lastSweep.Load()
 	if now.UnixNano()-last < int64(time.Second) || !t.lastSweep.CompareAndSwap(last, now.UnixNano()) {
 		return
 	}
-	t.sweep(now)
+	t.sweep(now, true)
 }
 
-func (t *Tracker) sweep(now time.Time) {
+func (t *Tracker) sweep(now time.Time, async bool) {
 	t.lastSweep.Store(now.UnixNano())
 	retention, idle := t.retention(), t.maxIdle()
-	var changes []Change
+	var removed []Change
+	var idled []*trackedConf
 	t.mu.Lock()
 	for _, c := range t.confs {
 		if !c.tryAcquire() {
@@ -982,7 +1015,7 @@ func (t *Tracker) sweep(now time.Time) {
 		switch {
 		case s.ended:
 			if retention >= 0 && now.Sub(s.endedLocal) >= retention {
-				changes = append(changes, t.removeLocked(c))
+				removed = append(removed, t.removeLocked(c))
 			}
 		case idle >= 0 && now.Sub(s.lastActive) >= idle:
 			if !s.started {
@@ -991,19 +1024,58 @@ func (t *Tracker) sweep(now time.Time) {
 				t.removeLocked(c)
 				break
 			}
-			c.mu.Lock()
-			s.end(s.lastAt, EndIdle, now, t.maxMembers())
-			c.snap = nil
-			changes = append(changes, Change{Kind: ChangeEnded, ConferenceUUID: s.uuid, ConferenceName: s.name, At: s.endedAt})
-			c.mu.Unlock()
-			t.noteEnded(c)
+			idled = append(idled, c)
 		}
 		c.release()
 	}
 	t.compactEndedLocked()
 	t.mu.Unlock()
-	for i := range changes {
-		t.emit(&changes[i])
+	for i := range removed {
+		t.emit(&removed[i])
+	}
+	if len(idled) == 0 {
+		return
+	}
+	if async {
+		go t.endIdle(idled, now, idle)
+		return
+	}
+	t.endIdle(idled, now, idle)
+}
+
+// endIdle ends the conferences that are still idle, as one more step: the
+// OnEnd of the Handler that fed the conference runs first, with a
+// background context, and the end is committed only if it returned nil
+// (else it is logged and the next sweep tries again). No global lock is
+// held meanwhile; the conference's turn is, as for any step.
+func (t *Tracker) endIdle(confs []*trackedConf, now time.Time, idle time.Duration) {
+	ctx := context.Background()
+	for _, c := range confs {
+		if !c.tryAcquire() {
+			continue // an event arrived: it is no longer idle
+		}
+		s := &c.st
+		if c.removed || !s.started || s.ended || now.Sub(s.lastActive) < idle {
+			c.release()
+			continue
+		}
+		st := step{kind: stepEnd, at: s.lastAt, reason: EndIdle}
+		// The end has no triggering event: OnEnd receives one that names
+		// only the conference, and Params holds no ConferenceAction.
+		ev := &ConferenceEvent{ConferenceUUID: s.uuid, ConferenceName: s.name, CurrentSize: -1, Params: url.Values{}}
+		if h := c.h; h != nil && h.OnEnd != nil {
+			if err := t.runFunc(ctx, h, c, st, ev, memberKey{}, now); err != nil {
+				attrs := []slog.Attr{slog.String("conference_uuid", s.uuid), slog.Any("error", err)}
+				if pe, ok := errors.AsType[*PanicError](err); ok {
+					attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+				}
+				h.logger().LogAttrs(ctx, slog.LevelError, "vobizhook: OnEnd of an idle conference failed; the next sweep tries again", attrs...)
+				c.release()
+				continue
+			}
+		}
+		t.commit(c, st, ev, memberKey{}, now)
+		c.release()
 	}
 }
 

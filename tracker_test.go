@@ -790,6 +790,93 @@ func TestTrackerMaxIdle(t *testing.T) {
 	assert.False(t, c.Past[0].ExitSeen)
 }
 
+// When a conference's last exit is lost, the idle sweep ends it, and the
+// Handler's OnEnd still fires exactly once: from the sweep, with the final
+// roster in its context, retried by the next sweep if it fails.
+func TestTrackerIdleEndCallsOnEnd(t *testing.T) {
+	clock := newTestClock()
+	tr := &Tracker{Now: clock.Now, MaxIdle: time.Hour}
+	rec := newRecorder()
+	h := rec.handler(tr)
+	var endSnap ConferenceSnapshot
+	fails := 1
+	onEnd := h.OnEnd
+	h.OnEnd = func(ctx context.Context, ev ConferenceEvent) error {
+		if fails > 0 {
+			fails--
+			return errors.New("database down")
+		}
+		endSnap, _ = ConferenceFromContext(ctx)
+		return onEnd(ctx, ev)
+	}
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r1", 1, false)))
+	clock.Advance(time.Minute)
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r1", 2, false)))
+	clock.Advance(time.Minute)
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionExit, "r1", 1, false)))
+	lastEvent := clock.Now()
+	// Member 2's exit, with ConferenceLastMember=true, is lost.
+
+	clock.Advance(59 * time.Minute)
+	tr.Sweep()
+	assert.Zero(t, rec.count[ActionEnd], "not idle yet")
+	clock.Advance(2 * time.Minute)
+	tr.Sweep() // OnEnd fails: still live
+	assert.Zero(t, rec.count[ActionEnd])
+	c, _ := tr.Conference("r1")
+	assert.False(t, c.Ended, "a failed OnEnd commits nothing")
+	clock.Advance(time.Second)
+	tr.Sweep() // retried
+	require.Equal(t, 1, rec.count[ActionEnd])
+	ev := rec.events[ActionEnd][0]
+	assert.Equal(t, ActionEnd, ev.Action)
+	assert.Equal(t, "r1", ev.ConferenceUUID)
+	assert.Equal(t, "room-r1", ev.ConferenceName)
+	assert.Equal(t, lastEvent, ev.Timestamp, "the end is put at the last event")
+	assert.Empty(t, ev.Params.Get("ConferenceAction"), "no callback triggered it")
+	assert.True(t, endSnap.Ended)
+	assert.Equal(t, EndIdle, endSnap.EndReason)
+	require.Len(t, endSnap.Past, 2)
+
+	c, _ = tr.Conference("r1")
+	assert.True(t, c.Ended)
+	assert.Equal(t, EndIdle, c.EndReason)
+	clock.Advance(10 * time.Minute)
+	tr.Sweep()
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionExit, "r1", 2, true)), "the lost exit, late")
+	assert.Equal(t, 1, rec.count[ActionEnd], "exactly one end")
+	assert.Equal(t, 2, rec.count[ActionExit], "the late exit still closes the stay")
+	assert.Equal(t, []Action{ActionStart, ActionEnter, ActionEnter, ActionExit, ActionEnd, ActionExit}, rec.byConf["r1"])
+}
+
+// The sweep an Apply triggers by itself calls an idle conference's OnEnd
+// too, on its own goroutine: the request that triggered it does not wait.
+func TestTrackerIdleEndFromApplySweep(t *testing.T) {
+	clock := newTestClock()
+	tr := &Tracker{Now: clock.Now, MaxIdle: time.Hour}
+	rec := newRecorder()
+	h := rec.handler(tr)
+	release := make(chan struct{})
+	onEnd := h.OnEnd
+	h.OnEnd = func(ctx context.Context, ev ConferenceEvent) error {
+		if ev.ConferenceUUID == "idle" {
+			<-release
+		}
+		return onEnd(ctx, ev)
+	}
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "idle", 1, false)))
+	clock.Advance(2 * time.Hour)
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "other", 1, false)), "not held up by idle's OnEnd")
+	close(release)
+	require.Eventually(t, func() bool {
+		c, _ := tr.Conference("idle")
+		return c.Ended
+	}, time.Minute, time.Millisecond)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	assert.Equal(t, []Action{ActionStart, ActionEnter, ActionEnd}, rec.byConf["idle"])
+}
+
 func TestTrackerMaxConferences(t *testing.T) {
 	tr := &Tracker{MaxConferences: 2}
 	rec := newRecorder()
