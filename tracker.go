@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -296,9 +297,14 @@ type Change struct {
 //
 // # Memory
 //
-// Ended conferences are kept for Retention, then dropped (an event arriving
-// after that starts a new record, so keep Retention longer than Vobiz's
-// retry window). At most MaxConferences are tracked: to admit a new one the
+// Ended conferences are kept for Retention, then dropped. A dropped
+// conference's ConferenceUUID is still remembered, as a 16-byte hash, until
+// at least MaxConferences more conferences have been dropped after it
+// (under 1 MB at the default cap): a late or retried event for it is then
+// acknowledged and ignored (Apply returns no change, the Handler calls no
+// func and answers 200) instead of starting the conference again and firing
+// OnStart and OnEnd a second time. Past that memory, such an event would
+// start a new record. At most MaxConferences are tracked: to admit a new one the
 // tracker evicts the conference that ended longest ago; if none has ended it
 // refuses the event with [ErrTrackerFull] (503 from a Handler, so Vobiz
 // retries) rather than forget a live conference, which would break the
@@ -336,6 +342,10 @@ type Tracker struct {
 	mu        sync.RWMutex
 	confs     map[string]*trackedConf
 	lastSweep atomic.Int64 // unix nanoseconds of the last sweep
+
+	// forgotten remembers the conferences dropped after they ended; guarded
+	// by mu, held exclusively.
+	forgotten endedSet
 
 	// ended lists the conferences in the order they ended, for eviction;
 	// entries already removed are skipped and dropped lazily.
@@ -413,7 +423,8 @@ type step struct {
 }
 
 // Apply applies one event without calling any func and returns the changes
-// it made, none for a duplicate. Use it when you parse callbacks yourself
+// it made: none for a duplicate, nor for an event of a conference that
+// ended and was dropped (see "Memory" in [Tracker]). Use it when you parse callbacks yourself
 // (ParseConferenceEvent in your own router) or replay stored events; a
 // [Handler] with its Tracker field set calls the same code.
 //
@@ -464,6 +475,13 @@ func (t *Tracker) apply(ctx context.Context, ev *ConferenceEvent, h *Handler) ([
 	now := t.now()
 	t.maybeSweep(now)
 	c, err := t.acquire(ctx, ev.ConferenceUUID, now)
+	if err == errForgotten {
+		if h != nil {
+			h.logger().LogAttrs(ctx, slog.LevelDebug, "vobizhook: event for a conference that ended and was dropped; ignored",
+				slog.String("action", string(ev.Action)), slog.String("conference_uuid", ev.ConferenceUUID))
+		}
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -869,8 +887,54 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
+// errForgotten: the event is for a conference that ended and was dropped.
+var errForgotten = errors.New("vobizhook: conference ended and dropped")
+
+// endedSet remembers the ConferenceUUIDs of conferences dropped after they
+// ended, so that a late or retried event for one is recognised instead of
+// starting the conference again. UUIDs are kept as 128-bit keyed hashes in
+// pointer-free maps (the garbage collector never scans them, and no request
+// memory is retained; a false match has a probability near 2^-100), in two
+// generations of at most limit entries each: when the current one is full it
+// becomes the previous one and the previous one is dropped. So a UUID is
+// remembered until at least limit more conferences were dropped after it.
+type endedSet struct {
+	seeds     [2]maphash.Seed
+	cur, prev map[[2]uint64]struct{}
+}
+
+func (e *endedSet) key(uuid string) [2]uint64 {
+	return [2]uint64{maphash.String(e.seeds[0], uuid), maphash.String(e.seeds[1], uuid)}
+}
+
+func (e *endedSet) has(uuid string) bool {
+	if e.cur == nil {
+		return false
+	}
+	k := e.key(uuid)
+	if _, ok := e.cur[k]; ok {
+		return true
+	}
+	_, ok := e.prev[k]
+	return ok
+}
+
+func (e *endedSet) add(uuid string, limit int) {
+	if e.cur == nil {
+		e.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+		e.cur = make(map[[2]uint64]struct{})
+	}
+	if len(e.cur) >= limit {
+		e.prev, e.cur = e.cur, make(map[[2]uint64]struct{}, len(e.cur))
+	}
+	e.cur[e.key(uuid)] = struct{}{}
+}
+
+func (e *endedSet) len() int { return len(e.cur) + len(e.prev) }
+
 // acquire returns the conference for uuid, created if need be, with its turn
-// held.
+// held. The error is errForgotten for a conference that ended and was
+// dropped.
 func (t *Tracker) acquire(ctx context.Context, uuid string, now time.Time) (*trackedConf, error) {
 	for {
 		c, evicted, err := t.lookupOrCreate(uuid, now)
@@ -918,6 +982,9 @@ func (t *Tracker) lookupOrCreate(uuid string, now time.Time) (c *trackedConf, ev
 	defer t.mu.Unlock()
 	if c = t.confs[uuid]; c != nil {
 		return c, nil, nil
+	}
+	if t.forgotten.has(uuid) {
+		return nil, nil, errForgotten
 	}
 	if n := len(t.confs); n >= t.maxConferences() {
 		if evicted = t.evictEndedLocked(); evicted == nil {
@@ -977,6 +1044,9 @@ func (t *Tracker) compactEndedLocked() {
 
 // removeLocked drops c; t.mu must be held exclusively and c's turn held.
 func (t *Tracker) removeLocked(c *trackedConf) Change {
+	if c.st.ended {
+		t.forgotten.add(c.st.uuid, t.maxConferences())
+	}
 	c.mu.Lock()
 	c.removed = true
 	ch := Change{Kind: ChangeRemoved, ConferenceUUID: c.st.uuid, ConferenceName: c.st.name, At: c.st.endedAt}

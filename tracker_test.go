@@ -841,12 +841,11 @@ func TestTrackerIdleEndCallsOnEnd(t *testing.T) {
 	c, _ = tr.Conference("r1")
 	assert.True(t, c.Ended)
 	assert.Equal(t, EndIdle, c.EndReason)
-	clock.Advance(10 * time.Minute)
+	clock.Advance(2 * time.Hour) // past Retention too
 	tr.Sweep()
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionExit, "r1", 2, true)), "the lost exit, late")
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionExit, "r1", 2, true)), "the lost exit, very late")
 	assert.Equal(t, 1, rec.count[ActionEnd], "exactly one end")
-	assert.Equal(t, 2, rec.count[ActionExit], "the late exit still closes the stay")
-	assert.Equal(t, []Action{ActionStart, ActionEnter, ActionEnter, ActionExit, ActionEnd, ActionExit}, rec.byConf["r1"])
+	assert.Equal(t, []Action{ActionStart, ActionEnter, ActionEnter, ActionExit, ActionEnd}, rec.byConf["r1"])
 }
 
 // The sweep an Apply triggers by itself calls an idle conference's OnEnd
@@ -875,6 +874,91 @@ func TestTrackerIdleEndFromApplySweep(t *testing.T) {
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	assert.Equal(t, []Action{ActionStart, ActionEnter, ActionEnd}, rec.byConf["idle"])
+}
+
+// A late or retried event for a conference that ended and was dropped,
+// after Retention or by eviction, does not start it again: no func fires a
+// second time, and it takes no slot.
+func TestTrackerDroppedConferencesStayEnded(t *testing.T) {
+	session := []string{
+		liveEvent(ActionEnter, "r1", 1, false),
+		liveEvent(ActionEnter, "r1", 2, false),
+		liveEvent(ActionExit, "r1", 1, false),
+		liveEvent(ActionExit, "r1", 2, true),
+	}
+	for _, tc := range []struct {
+		name string
+		drop func(t *testing.T, tr *Tracker, clock *testClock, h *Handler)
+	}{
+		{"after Retention", func(t *testing.T, tr *Tracker, clock *testClock, h *Handler) {
+			clock.Advance(tr.Retention + time.Second)
+			tr.Sweep()
+		}},
+		{"evicted at MaxConferences", func(t *testing.T, tr *Tracker, clock *testClock, h *Handler) {
+			require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r2", 1, false)))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newTestClock()
+			tr := &Tracker{Now: clock.Now, Retention: 10 * time.Minute, MaxConferences: 1}
+			rec := newRecorder()
+			h := rec.handler(tr)
+			for _, body := range session {
+				require.Equal(t, http.StatusOK, deliver(h, body))
+			}
+			want := []Action{ActionStart, ActionEnter, ActionEnter, ActionExit, ActionExit, ActionEnd}
+			require.Equal(t, want, rec.byConf["r1"])
+			tc.drop(t, tr, clock, h)
+			_, ok := tr.Conference("r1")
+			require.False(t, ok, "dropped")
+
+			sub, cancel := tr.Subscribe(16)
+			defer cancel()
+			for _, body := range session { // every event again, as late retries
+				assert.Equal(t, http.StatusOK, deliver(h, body), "acknowledged, so Vobiz stops retrying")
+				changes, err := tr.Apply(context.Background(), parseLine(t, body))
+				assert.NoError(t, err)
+				assert.Empty(t, changes)
+			}
+			assert.Equal(t, want, rec.byConf["r1"], "no func fires again")
+			_, ok = tr.Conference("r1")
+			assert.False(t, ok, "not tracked again")
+			assert.Zero(t, len(sub), "no change")
+			if tc.name == "evicted at MaxConferences" {
+				c, ok := tr.Conference("r2")
+				assert.True(t, ok && !c.Ended, "the live conference keeps its slot")
+			}
+		})
+	}
+}
+
+// The memory of dropped conferences is bounded: at most 2 x MaxConferences
+// hashes, and the newest MaxConferences are always remembered.
+func TestTrackerDroppedMemoryIsBounded(t *testing.T) {
+	const limit = 3
+	tr := &Tracker{MaxConferences: limit}
+	ctx := context.Background()
+	for i := range 20 {
+		conf := fmt.Sprint("r", i)
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, conf, 1, false)))
+		require.NoError(t, err)
+		_, err = tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, conf, 1, true)))
+		require.NoError(t, err)
+		tr.mu.RLock()
+		n := tr.forgotten.len()
+		tr.mu.RUnlock()
+		require.LessOrEqual(t, n, 2*limit)
+	}
+	// r17, r18 and r19 are tracked; r14 to r16 were the last dropped.
+	for i := 14; i < 17; i++ {
+		changes, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, fmt.Sprint("r", i), 9, false)))
+		require.NoError(t, err)
+		assert.Empty(t, changes, "r%d is remembered", i)
+	}
+	// r0 was forgotten long ago: it would start a new record (evicting r17).
+	changes, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r0", 9, false)))
+	require.NoError(t, err)
+	assert.NotEmpty(t, changes)
 }
 
 func TestTrackerMaxConferences(t *testing.T) {
@@ -1241,17 +1325,27 @@ func TestTrackerParallel(t *testing.T) {
 func BenchmarkTrackerApply(b *testing.B) {
 	const rooms, members = 1000, 10
 	var events []ConferenceEvent
+	var room []int // events[i] is of room room[i]
 	for r := range rooms {
 		conf := fmt.Sprintf("bench-%04d", r)
 		for m := range members {
 			events = append(events, parseLine(b, liveEvent(ActionEnter, conf, m, false)))
+			room = append(room, r)
 		}
 		for m := range members {
 			events = append(events, parseLine(b, liveEvent(ActionExit, conf, m, m == members-1)))
+			room = append(room, r)
 		}
 	}
-	// The clock advances 1 ms per event: a room is reused 20 s after it
-	// ended, long after its 1 s retention.
+	// Each pass over the events is a new session of every room: a new
+	// ConferenceUUID, since an ended conference's is remembered.
+	passes := b.N/len(events) + 1
+	uuids := make([]string, passes*rooms)
+	for i := range uuids {
+		uuids[i] = fmt.Sprintf("bench-%04d-%06d", i%rooms, i/rooms)
+	}
+	// The clock advances 1 ms per event: a room's session is dropped 1 s
+	// after it ended.
 	var now atomic.Int64
 	base := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	tr := &Tracker{Retention: time.Second, Now: func() time.Time { return base.Add(time.Duration(now.Add(1)) * time.Millisecond) }}
@@ -1259,8 +1353,15 @@ func BenchmarkTrackerApply(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		if _, err := tr.Apply(ctx, events[i%len(events)]); err != nil {
+		j := i % len(events)
+		ev := events[j]
+		ev.ConferenceUUID = uuids[i/len(events)*rooms+room[j]]
+		changes, err := tr.Apply(ctx, ev)
+		if err != nil {
 			b.Fatal(err)
+		}
+		if len(changes) == 0 {
+			b.Fatal("no change: the event was not applied")
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
