@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,7 +43,11 @@ var (
 	// ErrUntrackable is returned (wrapped) by [Tracker.Apply] for an event it
 	// cannot key: an action other than enter, exit, start and end, an empty
 	// ConferenceUUID, or an enter or exit with neither CallUUID nor
-	// ConferenceMemberID. A [Handler] passes such events to its funcs as if
+	// ConferenceMemberID. It is also returned, together with a *[ParamError]
+	// naming the parameter, for an event with a field longer than the
+	// Handler's decoding accepts (128 bytes for ConferenceUUID and CallUUID,
+	// 512 for ConferenceName, 64 for ConferenceMemberID, From and To, 2048
+	// for RecordingUrl). A [Handler] passes such events to its funcs as if
 	// no Tracker were set.
 	ErrUntrackable = errors.New("vobizhook: event cannot be tracked")
 )
@@ -313,6 +318,22 @@ type Change struct {
 // beyond MaxMembers present members is refused with ErrTrackerFull.
 // Expired conferences are swept by Apply at most once a second, or by
 // [Tracker.Sweep].
+//
+// The caps bound memory by records: at most MaxConferences x MaxMembers
+// member records, about 270 bytes each with Vobiz's IDs (see the
+// benchmarks); Apply refuses fields longer than the Handler accepts (see
+// [ErrUntrackable]), so a record never exceeds about 700 bytes. Size the
+// caps to your traffic.
+//
+// # Untrusted traffic
+//
+// Whoever can reach the callback URL can make the tracker track
+// conferences. Without signature verification, a few thousand requests
+// inventing live conferences fill MaxConferences, and every real
+// conference is then refused (503) until MaxIdle ends the fake ones: 24
+// hours by default. In production, put the Tracker behind a Handler that
+// verifies signatures (set [Handler.AuthToken]), so that only Vobiz's
+// callbacks reach it; feed Apply only with events you trust.
 type Tracker struct {
 	// Retention is how long an ended conference stays readable after it
 	// ended, by the tracker's clock. Zero means DefaultRetention; negative
@@ -437,7 +458,31 @@ func (t *Tracker) Apply(ctx context.Context, ev ConferenceEvent) ([]Change, erro
 	return t.apply(ctx, &ev, nil)
 }
 
+// trackedFieldLimits bounds the bytes the tracker copies from an event, so
+// that its memory is bounded in bytes and not only in records. They are the
+// caps the Handler's decoding enforces on the same parameters, so any event a
+// Handler accepts, Apply accepts.
+var trackedFieldLimits = [...]struct {
+	param string
+	max   int
+	get   func(*ConferenceEvent) string
+}{
+	{"ConferenceUUID", 128, func(ev *ConferenceEvent) string { return ev.ConferenceUUID }},
+	{"ConferenceName", 512, func(ev *ConferenceEvent) string { return ev.ConferenceName }},
+	{"ConferenceMemberID", 64, func(ev *ConferenceEvent) string { return ev.MemberID }},
+	{"CallUUID", 128, func(ev *ConferenceEvent) string { return ev.CallUUID }},
+	{"From", 64, func(ev *ConferenceEvent) string { return ev.From }},
+	{"To", 64, func(ev *ConferenceEvent) string { return ev.To }},
+	{"RecordingUrl", 2048, func(ev *ConferenceEvent) string { return ev.RecordingURL }},
+}
+
 func checkTrackable(ev *ConferenceEvent) error {
+	for _, f := range trackedFieldLimits {
+		if len(f.get(ev)) > f.max {
+			return fmt.Errorf("%w: %w", ErrUntrackable,
+				&ParamError{Param: f.param, Reason: "want at most " + strconv.Itoa(f.max) + " bytes", Err: ErrInvalidParam})
+		}
+	}
 	switch ev.Action {
 	case ActionEnter, ActionExit:
 		if ev.CallUUID == "" && ev.MemberID == "" {

@@ -692,6 +692,47 @@ func TestTrackerUntrackable(t *testing.T) {
 	assert.Equal(t, 0, rec.count[ActionStart])
 }
 
+// Apply copies no field longer than a Handler would accept: the tracker's
+// memory is bounded in bytes, not only in records.
+func TestTrackerApplyBoundsFieldLengths(t *testing.T) {
+	base := ConferenceEvent{Action: ActionEnter, ConferenceUUID: "u", CallUUID: "c", MemberID: "1", CurrentSize: -1}
+	for _, tc := range []struct {
+		param string
+		max   int
+		set   func(*ConferenceEvent, string)
+	}{
+		{"ConferenceUUID", 128, func(ev *ConferenceEvent, v string) { ev.ConferenceUUID = v }},
+		{"ConferenceName", 512, func(ev *ConferenceEvent, v string) { ev.ConferenceName = v }},
+		{"ConferenceMemberID", 64, func(ev *ConferenceEvent, v string) { ev.MemberID = v }},
+		{"CallUUID", 128, func(ev *ConferenceEvent, v string) { ev.CallUUID = v }},
+		{"From", 64, func(ev *ConferenceEvent, v string) { ev.From = v }},
+		{"To", 64, func(ev *ConferenceEvent, v string) { ev.To = v }},
+		{"RecordingUrl", 2048, func(ev *ConferenceEvent, v string) { ev.RecordingURL = v }},
+	} {
+		t.Run(tc.param, func(t *testing.T) {
+			tr := &Tracker{}
+			ev := base
+			tc.set(&ev, strings.Repeat("x", tc.max))
+			_, err := tr.Apply(context.Background(), ev)
+			require.NoError(t, err, "at the limit")
+
+			ev = base
+			ev.ConferenceUUID = "other"
+			tc.set(&ev, strings.Repeat("x", tc.max+1))
+			changes, err := tr.Apply(context.Background(), ev)
+			require.ErrorIs(t, err, ErrUntrackable)
+			require.ErrorIs(t, err, ErrInvalidParam)
+			var pe *ParamError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.param, pe.Param)
+			assert.Contains(t, err.Error(), fmt.Sprintf("at most %d bytes", tc.max))
+			assert.NotContains(t, err.Error(), "xxx", "the value is not repeated")
+			assert.Empty(t, changes)
+			assert.Len(t, tr.Conferences(), 1, "nothing tracked for it")
+		})
+	}
+}
+
 func TestTrackerHandlerWithoutFuncsStillTracks(t *testing.T) {
 	tr := &Tracker{}
 	h := &Handler{Tracker: tr}
