@@ -322,8 +322,8 @@ type Change struct {
 // The caps bound memory by records: at most MaxConferences x MaxMembers
 // member records, about 270 bytes each with Vobiz's IDs (see the
 // benchmarks); Apply refuses fields longer than the Handler accepts (see
-// [ErrUntrackable]), so a record never exceeds about 700 bytes. Size the
-// caps to your traffic.
+// [ErrUntrackable]), so even with every field at its limit a record takes
+// about 500 bytes (measured). Size the caps to your traffic.
 //
 // # Untrusted traffic
 //
