@@ -505,8 +505,16 @@ func (t *Tracker) handlerFunc(h *Handler, ev ConferenceEvent, fn func(context.Co
 	if err := checkTrackable(&ev); err != nil {
 		switch ev.Action {
 		case ActionEnter, ActionExit, ActionStart, ActionEnd:
-			h.logger().LogAttrs(context.Background(), slog.LevelWarn, "vobizhook: event not tracked, dispatched as is",
-				slog.String("action", string(ev.Action)), slog.String("reason", err.Error()))
+			// Logged from inside the dispatched func, so with the request's
+			// context (trace IDs and the like reach the log handler).
+			return func(ctx context.Context, ev ConferenceEvent) error {
+				h.logger().LogAttrs(ctx, slog.LevelWarn, "vobizhook: event not tracked, dispatched as is",
+					slog.String("action", string(ev.Action)), slog.String("reason", err.Error()))
+				if fn == nil {
+					return nil
+				}
+				return fn(ctx, ev)
+			}
 		}
 		return fn
 	}

@@ -733,6 +733,52 @@ func TestTrackerApplyBoundsFieldLengths(t *testing.T) {
 	}
 }
 
+// ctxRecorder is a slog.Handler that keeps, for each record, the value of
+// ctxProbe in the context it was logged with.
+type ctxRecorder struct {
+	mu   sync.Mutex
+	seen map[string]any // message -> ctx.Value(ctxProbe{})
+}
+
+type ctxProbe struct{}
+
+func (r *ctxRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *ctxRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *ctxRecorder) WithGroup(string) slog.Handler            { return r }
+func (r *ctxRecorder) Handle(ctx context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seen[rec.Message] = ctx.Value(ctxProbe{})
+	return nil
+}
+
+// The warning about an event the tracker cannot key is logged with the
+// request's context, like the Handler's own records.
+func TestTrackerUntrackableLogsWithRequestContext(t *testing.T) {
+	for _, withFunc := range []bool{true, false} {
+		t.Run(fmt.Sprint("func=", withFunc), func(t *testing.T) {
+			logs := &ctxRecorder{seen: map[string]any{}}
+			var called int
+			h := &Handler{Tracker: &Tracker{}, Logger: slog.New(logs)}
+			if withFunc {
+				h.OnEnter = func(context.Context, ConferenceEvent) error { called++; return nil }
+			}
+			r := httptest.NewRequest(http.MethodPost, "/vobiz/conference", strings.NewReader("ConferenceAction=enter&ConferenceUUID=u"))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r = r.WithContext(context.WithValue(r.Context(), ctxProbe{}, "request-42"))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			assert.Equal(t, http.StatusOK, w.Code)
+			logs.mu.Lock()
+			defer logs.mu.Unlock()
+			v, ok := logs.seen["vobizhook: event not tracked, dispatched as is"]
+			require.True(t, ok, "the warning is logged")
+			assert.Equal(t, "request-42", v, "with the request's context")
+			assert.Equal(t, map[bool]int{true: 1, false: 0}[withFunc], called)
+		})
+	}
+}
+
 func TestTrackerHandlerWithoutFuncsStillTracks(t *testing.T) {
 	tr := &Tracker{}
 	h := &Handler{Tracker: tr}
