@@ -177,8 +177,12 @@ func (c ConferenceSnapshot) Lookup(callUUID, memberID string) (Member, bool) {
 // (see [Tracker.Subscribe]) receive them, and [Tracker.Apply] returns them.
 // A change is small; read the conference's state with [Tracker.Conference].
 type Change struct {
-	// Seq numbers changes in the order they were committed, across all
-	// conferences; it starts at 1.
+	// Seq numbers the changes, from 1, in the order they are delivered to
+	// subscribers. The changes of one conference are numbered in the order
+	// they were committed. Across conferences Seq is not a commit order:
+	// each change is numbered just after its commit, outside the tracker's
+	// locks, so two changes of different conferences committed at about the
+	// same time may be numbered either way.
 	Seq            uint64     `json:"seq"`
 	Kind           ChangeKind `json:"kind"`
 	ConferenceUUID string     `json:"conferenceUuid"`

@@ -1404,6 +1404,66 @@ func TestTrackerParallel(t *testing.T) {
 	}
 }
 
+// Seq orders the changes of each conference as they were committed, also
+// with parallel appliers: replaying a conference's changes in Seq order
+// gives consistent sizes.
+func TestTrackerSeqOrdersEachConference(t *testing.T) {
+	const confs, members = 16, 8
+	var queue []string
+	for c := range confs {
+		conf := fmt.Sprintf("conf-%02d", c)
+		for m := range members {
+			queue = append(queue, liveEvent(ActionEnter, conf, m, false), liveEvent(ActionExit, conf, m, m == members-1))
+		}
+	}
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(queue), func(i, j int) { queue[i], queue[j] = queue[j], queue[i] })
+	tr := &Tracker{}
+	sub, cancel := tr.Subscribe(len(queue) * 3) // room for every change: none dropped
+	var next atomic.Int64
+	var workers sync.WaitGroup
+	for range 8 {
+		workers.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(queue); i = int(next.Add(1)) - 1 {
+				_, err := tr.Apply(context.Background(), parseLine(t, queue[i]))
+				assert.NoError(t, err)
+			}
+		})
+	}
+	workers.Wait()
+	cancel()
+	byConf := map[string][]Change{}
+	var last uint64
+	for ch := range sub {
+		require.Zero(t, ch.Dropped)
+		require.Greater(t, ch.Seq, last, "delivered in Seq order")
+		last = ch.Seq
+		byConf[ch.ConferenceUUID] = append(byConf[ch.ConferenceUUID], ch)
+	}
+	require.Len(t, byConf, confs)
+	for uuid, changes := range byConf {
+		require.Equal(t, ChangeStarted, changes[0].Kind, uuid)
+		size, ended := 0, false
+		for _, ch := range changes[1:] {
+			switch ch.Kind {
+			case ChangeEntered:
+				if !ended {
+					assert.Contains(t, []int{size, size + 1}, ch.Size, "%s seq %d", uuid, ch.Seq)
+				}
+			case ChangeExited:
+				assert.Contains(t, []int{size, size - 1}, ch.Size, "%s seq %d", uuid, ch.Seq)
+			case ChangeEnded:
+				assert.False(t, ended, uuid)
+				ended = true
+			}
+			if ended {
+				assert.Zero(t, ch.Size, "%s seq %d: nobody is present after the end", uuid, ch.Seq)
+			}
+			size = ch.Size
+		}
+		assert.True(t, ended, uuid)
+	}
+}
+
 // --- benchmarks ------------------------------------------------------------------
 
 // BenchmarkTrackerApply measures events applied per second on one core:
