@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -247,4 +248,128 @@ func TestEventStreamResyncsAfterDrops(t *testing.T) {
 	}
 	assert.Equal(t, 2, snapshots, "one overflow, one resync")
 	assert.Less(t, len(events)-3, buf, "what follows the resync is at most a buffer of newer changes")
+}
+
+// logSink is a slog.Handler that keeps the records at Warn and above.
+type logSink struct {
+	mu      sync.Mutex
+	records []string // "message status=N"
+}
+
+func (l *logSink) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelWarn }
+func (l *logSink) WithAttrs([]slog.Attr) slog.Handler               { return l }
+func (l *logSink) WithGroup(string) slog.Handler                    { return l }
+func (l *logSink) Handle(_ context.Context, r slog.Record) error {
+	line := r.Message
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "status" {
+			line += " status=" + a.Value.String()
+		}
+		return true
+	})
+	l.mu.Lock()
+	l.records = append(l.records, line)
+	l.mu.Unlock()
+	return nil
+}
+
+func (l *logSink) lines() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.records)
+}
+
+// waitUntil polls cond with a deadline far beyond any healthy run.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s", what)
+		}
+	}
+}
+
+// runDemo runs a simulator against handler (behind a test server) until the
+// returned func stops it.
+func runDemo(t *testing.T, handler http.Handler, callbackURL, token string, logs *logSink) (stop func()) {
+	ts := httptest.NewServer(handler)
+	d := &simulator{
+		target: ts.URL + "/vobiz/conference", callbackURL: callbackURL, authToken: token,
+		interval: time.Millisecond, logger: slog.New(logs), client: ts.Client(),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.run(ctx); close(done) }()
+	return func() { cancel(); <-done; ts.Close() }
+}
+
+func endedConferences(tr *vobizhook.Tracker) int {
+	n := 0
+	for _, c := range tr.Conferences() {
+		if c.Ended && c.EndReason == vobizhook.EndLastMember && len(c.Past) >= 2 {
+			n++
+		}
+	}
+	return n
+}
+
+// With a token set, -demo signs its callbacks as Vobiz would, for the
+// public callback URL the Handler checks against: they are accepted.
+func TestDemoSignsCallbacks(t *testing.T) {
+	const public, token = "https://dash.example/vobiz/conference", "demo-token"
+	tracker := &vobizhook.Tracker{}
+	handlerLogs := &logSink{}
+	handler := &vobizhook.Handler{Tracker: tracker, AuthToken: token, CallbackURL: public, Logger: slog.New(handlerLogs)}
+	demoLogs := &logSink{}
+	stop := runDemo(t, newMux(tracker, handler, "/vobiz/conference", &eventStream{tracker: tracker, done: make(chan struct{})}), public, token, demoLogs)
+	waitUntil(t, "two whole conferences", func() bool { return endedConferences(tracker) >= 2 })
+	stop()
+	assert.Empty(t, handlerLogs.lines(), "no callback refused")
+	assert.Empty(t, demoLogs.lines())
+}
+
+// A callback the server refuses is logged with its status, not ignored.
+func TestDemoReportsRefusals(t *testing.T) {
+	tracker := &vobizhook.Tracker{}
+	handler := &vobizhook.Handler{Tracker: tracker, AuthToken: "the-real-token", Logger: slog.New(slog.DiscardHandler)}
+	logs := &logSink{}
+	stop := runDemo(t, handler, "", "a-wrong-token", logs)
+	waitUntil(t, "a logged refusal", func() bool { return len(logs.lines()) > 0 })
+	stop()
+	assert.Equal(t, "demo: callback refused status=403", logs.lines()[0])
+	assert.Empty(t, tracker.Conferences())
+}
+
+// A 503 (tracker full, or the same delivery still in flight) is retried, as
+// Vobiz would; the conference still goes through whole.
+func TestDemoRetriesUnavailable(t *testing.T) {
+	tracker := &vobizhook.Tracker{}
+	handler := &vobizhook.Handler{Tracker: tracker, Logger: slog.New(slog.DiscardHandler)}
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var refused int
+	flaky := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		first := !seen[string(body)]
+		seen[string(body)] = true
+		if first {
+			refused++
+		}
+		mu.Unlock()
+		if first {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		handler.ServeHTTP(w, r)
+	})
+	logs := &logSink{}
+	stop := runDemo(t, flaky, "", "", logs)
+	waitUntil(t, "a whole conference", func() bool { return endedConferences(tracker) >= 1 })
+	stop()
+	assert.Empty(t, logs.lines(), "every callback got through on a retry")
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Positive(t, refused)
 }
