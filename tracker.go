@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,7 +43,11 @@ var (
 	// ErrUntrackable is returned (wrapped) by [Tracker.Apply] for an event it
 	// cannot key: an action other than enter, exit, start and end, an empty
 	// ConferenceUUID, or an enter or exit with neither CallUUID nor
-	// ConferenceMemberID. A [Handler] passes such events to its funcs as if
+	// ConferenceMemberID. It is also returned, together with a *[ParamError]
+	// naming the parameter, for an event with a field longer than the
+	// Handler's decoding accepts (128 bytes for ConferenceUUID and CallUUID,
+	// 512 for ConferenceName, 64 for ConferenceMemberID, From and To, 2048
+	// for RecordingUrl). A [Handler] passes such events to its funcs as if
 	// no Tracker were set.
 	ErrUntrackable = errors.New("vobizhook: event cannot be tracked")
 )
@@ -59,8 +66,9 @@ const (
 	// tracked roster became empty with no exit awaiting its enter (rule 2c
 	// of [Tracker]).
 	EndEmptyRoster EndReason = "empty-roster"
-	// EndIdle: no event arrived for MaxIdle; the tracker closed it without
-	// calling OnEnd (there is no request to call it in).
+	// EndIdle: no event arrived for MaxIdle (its end signal was lost); the
+	// sweep closed it, calling OnEnd outside any request (see [Tracker],
+	// "Idle conferences").
 	EndIdle EndReason = "idle"
 )
 
@@ -105,9 +113,11 @@ type Member struct {
 	ExitSeen  bool          `json:"exitSeen"`  // its exit was applied
 }
 
-// ConferenceSnapshot is a consistent, immutable snapshot of one tracked conference:
-// a value whose slices the tracker never modifies again, so it is safe to
-// keep, share between goroutines and encode as JSON for a web page.
+// ConferenceSnapshot is a consistent snapshot of one tracked conference. Each
+// call that returns one hands out its own copy, Members and Past included:
+// the tracker never modifies it, and what its holder does to it (sorting
+// Members, editing an element) is seen by nobody else. So it is safe to
+// keep, pass to another goroutine and encode as JSON for a web page.
 //
 // Times are event times: a callback's Timestamp when it carries one (read in
 // Handler.Location), otherwise the tracker's clock when the event was
@@ -167,8 +177,12 @@ func (c ConferenceSnapshot) Lookup(callUUID, memberID string) (Member, bool) {
 // (see [Tracker.Subscribe]) receive them, and [Tracker.Apply] returns them.
 // A change is small; read the conference's state with [Tracker.Conference].
 type Change struct {
-	// Seq numbers changes in the order they were committed, across all
-	// conferences; it starts at 1.
+	// Seq numbers the changes, from 1, in the order they are delivered to
+	// subscribers. The changes of one conference are numbered in the order
+	// they were committed. Across conferences Seq is not a commit order:
+	// each change is numbered just after its commit, outside the tracker's
+	// locks, so two changes of different conferences committed at about the
+	// same time may be numbered either way.
 	Seq            uint64     `json:"seq"`
 	Kind           ChangeKind `json:"kind"`
 	ConferenceUUID string     `json:"conferenceUuid"`
@@ -176,13 +190,15 @@ type Change struct {
 	// At is the event time of the change (for ChangeEnded, EndedAt).
 	At time.Time `json:"at,omitzero"`
 	// Member is the member entered or exited, as of this change; nil for
-	// other kinds.
+	// other kinds. Each subscriber, and Apply's caller, gets its own copy.
 	Member *Member `json:"member,omitempty"`
 	// Size is the number of members present after the change.
 	Size int `json:"size"`
 	// Dropped is how many changes this subscriber lost just before this one
-	// because it fell behind; when it is not zero, re-read the state with
-	// [Tracker.Conferences]. Always zero in Apply's result.
+	// because it fell behind (its buffer was full, so everything buffered
+	// was discarded and this change delivered first); when it is not zero,
+	// re-read the state with [Tracker.Conferences]. Always zero in Apply's
+	// result.
 	Dropped uint64 `json:"dropped,omitempty"`
 }
 
@@ -240,7 +256,7 @@ type Change struct {
 // decides on real traffic; (c) serves payloads with neither, where a
 // shuffled delivery (A's exit before B's enter) can end the room early,
 // still exactly once. A conference whose end signal never arrives is closed
-// after MaxIdle (EndIdle) without OnEnd.
+// after MaxIdle (EndIdle), also with exactly one OnEnd (see below).
 //
 // # Callbacks and failures
 //
@@ -258,18 +274,46 @@ type Change struct {
 // rest: a failed OnEnter is called again, the OnStart that preceded it is
 // not.
 //
+// # Idle conferences
+//
+// On today's traffic the end is decided by the exit that reports the room
+// empty (rule 2b); if that one delivery is lost for good (Vobiz gave up
+// retrying), no later event ends the conference. So a live conference with
+// no event applied for MaxIdle is ended by the sweep (see [Tracker.Sweep]),
+// with EndReason EndIdle and EndedAt its last event's time, and the OnEnd of
+// the Handler that fed it runs then: OnEnd stays exactly once per
+// conference. That call differs from the others: it runs outside any
+// request, with context.Background(), on the goroutine of Sweep (or on a
+// goroutine of its own when the sweep was triggered by Apply, so that no
+// request waits for another conference's OnEnd); its event names only the
+// conference (ConferenceUUID, ConferenceName, Timestamp = EndedAt, Action
+// end, no ConferenceAction in Params), and [ConferenceFromContext] returns
+// the final roster with EndReason EndIdle. If it fails, the error is logged
+// to the Handler's Logger and the next sweep calls it again; the conference
+// stays live meanwhile. The price is lateness: OnEnd comes MaxIdle after the
+// last event, 24 hours by default. A conference cannot outlast the
+// <Conference timeLimit> (14400 s by default), so a MaxIdle a little longer
+// than the longest timeLimit you set ends such conferences sooner.
+//
 // # Concurrency
 //
 // Events of different conferences are applied in parallel; no global lock is
 // held while funcs run. Events of one conference are applied one at a time,
 // funcs included, so keep funcs fast (Vobiz waits 3 s) and do not call Apply
-// for the same conference from inside them. Reads never wait for funcs.
+// for the same conference from inside them. Reads never wait for funcs, and
+// commits never wait for reads: the global lock is taken only to look up,
+// add or remove a conference, never while a snapshot is built.
 //
 // # Memory
 //
-// Ended conferences are kept for Retention, then dropped (an event arriving
-// after that starts a new record, so keep Retention longer than Vobiz's
-// retry window). At most MaxConferences are tracked: to admit a new one the
+// Ended conferences are kept for Retention, then dropped. A dropped
+// conference's ConferenceUUID is still remembered, as a 16-byte hash, until
+// at least MaxConferences more conferences have been dropped after it
+// (under 1 MB at the default cap): a late or retried event for it is then
+// acknowledged and ignored (Apply returns no change, the Handler calls no
+// func and answers 200) instead of starting the conference again and firing
+// OnStart and OnEnd a second time. Past that memory, such an event would
+// start a new record. At most MaxConferences are tracked: to admit a new one the
 // tracker evicts the conference that ended longest ago; if none has ended it
 // refuses the event with [ErrTrackerFull] (503 from a Handler, so Vobiz
 // retries) rather than forget a live conference, which would break the
@@ -278,15 +322,32 @@ type Change struct {
 // beyond MaxMembers present members is refused with ErrTrackerFull.
 // Expired conferences are swept by Apply at most once a second, or by
 // [Tracker.Sweep].
+//
+// The caps bound memory by records: at most MaxConferences x MaxMembers
+// member records, about 270 bytes each with Vobiz's IDs (see the
+// benchmarks); Apply refuses fields longer than the Handler accepts (see
+// [ErrUntrackable]), so even with every field at its limit a record takes
+// about 500 bytes (measured). Size the caps to your traffic.
+//
+// # Untrusted traffic
+//
+// Whoever can reach the callback URL can make the tracker track
+// conferences. Without signature verification, a few thousand requests
+// inventing live conferences fill MaxConferences, and every real
+// conference is then refused (503) until MaxIdle ends the fake ones: 24
+// hours by default. In production, put the Tracker behind a Handler that
+// verifies signatures (set [Handler.AuthToken]), so that only Vobiz's
+// callbacks reach it; feed Apply only with events you trust.
 type Tracker struct {
 	// Retention is how long an ended conference stays readable after it
 	// ended, by the tracker's clock. Zero means DefaultRetention; negative
 	// means until evicted by MaxConferences.
 	Retention time.Duration
 
-	// MaxIdle closes a live conference (EndIdle, no OnEnd) that has had no
-	// event applied for this long: its end signals were lost. Zero means
-	// DefaultMaxIdle; negative means never.
+	// MaxIdle ends a live conference (EndIdle) that has had no event
+	// applied for this long: its end signal was lost. The sweep calls OnEnd
+	// for it (see "Idle conferences" above). Zero means DefaultMaxIdle;
+	// negative means never.
 	MaxIdle time.Duration
 
 	// MaxConferences caps the conferences tracked at once, live and ended.
@@ -301,9 +362,20 @@ type Tracker struct {
 	// Retention and MaxIdle. nil means time.Now. Set it in tests.
 	Now func() time.Time
 
-	mu        sync.RWMutex // guards confs; held shared while committing
+	// mu guards confs, and trackedConf.removed (written only with mu held
+	// exclusively). Commits do not take it.
+	mu        sync.RWMutex
 	confs     map[string]*trackedConf
 	lastSweep atomic.Int64 // unix nanoseconds of the last sweep
+
+	// forgotten remembers the conferences dropped after they ended; guarded
+	// by mu, held exclusively.
+	forgotten endedSet
+
+	// ended lists the conferences in the order they ended, for eviction;
+	// entries already removed are skipped and dropped lazily.
+	endedMu sync.Mutex
+	ended   []*trackedConf
 
 	subsMu sync.Mutex // orders Seq assignment and delivery to subscribers
 	subs   map[*subscriber]struct{}
@@ -320,6 +392,9 @@ type trackedConf struct {
 	st      confState
 	snap    *ConferenceSnapshot // cached snapshot; nil when stale
 	removed bool                // dropped from the map; appliers must look up again
+	// h is the Handler that last applied an event to it, if any: the sweep
+	// calls its OnEnd when the conference is closed for idleness.
+	h *Handler
 }
 
 type memberKey struct{ call, member string }
@@ -373,7 +448,8 @@ type step struct {
 }
 
 // Apply applies one event without calling any func and returns the changes
-// it made, none for a duplicate. Use it when you parse callbacks yourself
+// it made: none for a duplicate, nor for an event of a conference that
+// ended and was dropped (see "Memory" in [Tracker]). Use it when you parse callbacks yourself
 // (ParseConferenceEvent in your own router) or replay stored events; a
 // [Handler] with its Tracker field set calls the same code.
 //
@@ -386,7 +462,31 @@ func (t *Tracker) Apply(ctx context.Context, ev ConferenceEvent) ([]Change, erro
 	return t.apply(ctx, &ev, nil)
 }
 
+// trackedFieldLimits bounds the bytes the tracker copies from an event, so
+// that its memory is bounded in bytes and not only in records. They are the
+// caps the Handler's decoding enforces on the same parameters, so any event a
+// Handler accepts, Apply accepts.
+var trackedFieldLimits = [...]struct {
+	param string
+	max   int
+	get   func(*ConferenceEvent) string
+}{
+	{"ConferenceUUID", 128, func(ev *ConferenceEvent) string { return ev.ConferenceUUID }},
+	{"ConferenceName", 512, func(ev *ConferenceEvent) string { return ev.ConferenceName }},
+	{"ConferenceMemberID", 64, func(ev *ConferenceEvent) string { return ev.MemberID }},
+	{"CallUUID", 128, func(ev *ConferenceEvent) string { return ev.CallUUID }},
+	{"From", 64, func(ev *ConferenceEvent) string { return ev.From }},
+	{"To", 64, func(ev *ConferenceEvent) string { return ev.To }},
+	{"RecordingUrl", 2048, func(ev *ConferenceEvent) string { return ev.RecordingURL }},
+}
+
 func checkTrackable(ev *ConferenceEvent) error {
+	for _, f := range trackedFieldLimits {
+		if len(f.get(ev)) > f.max {
+			return fmt.Errorf("%w: %w", ErrUntrackable,
+				&ParamError{Param: f.param, Reason: "want at most " + strconv.Itoa(f.max) + " bytes", Err: ErrInvalidParam})
+		}
+	}
 	switch ev.Action {
 	case ActionEnter, ActionExit:
 		if ev.CallUUID == "" && ev.MemberID == "" {
@@ -409,8 +509,16 @@ func (t *Tracker) handlerFunc(h *Handler, ev ConferenceEvent, fn func(context.Co
 	if err := checkTrackable(&ev); err != nil {
 		switch ev.Action {
 		case ActionEnter, ActionExit, ActionStart, ActionEnd:
-			h.logger().LogAttrs(context.Background(), slog.LevelWarn, "vobizhook: event not tracked, dispatched as is",
-				slog.String("action", string(ev.Action)), slog.String("reason", err.Error()))
+			// Logged from inside the dispatched func, so with the request's
+			// context (trace IDs and the like reach the log handler).
+			return func(ctx context.Context, ev ConferenceEvent) error {
+				h.logger().LogAttrs(ctx, slog.LevelWarn, "vobizhook: event not tracked, dispatched as is",
+					slog.String("action", string(ev.Action)), slog.String("reason", err.Error()))
+				if fn == nil {
+					return nil
+				}
+				return fn(ctx, ev)
+			}
 		}
 		return fn
 	}
@@ -424,10 +532,20 @@ func (t *Tracker) apply(ctx context.Context, ev *ConferenceEvent, h *Handler) ([
 	now := t.now()
 	t.maybeSweep(now)
 	c, err := t.acquire(ctx, ev.ConferenceUUID, now)
+	if err == errForgotten {
+		if h != nil {
+			h.logger().LogAttrs(ctx, slog.LevelDebug, "vobizhook: event for a conference that ended and was dropped; ignored",
+				slog.String("action", string(ev.Action)), slog.String("conference_uuid", ev.ConferenceUUID))
+		}
+		return nil, nil
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer c.release()
+	if h != nil {
+		c.h = h
+	}
 
 	at := ev.Timestamp
 	if at.IsZero() {
@@ -504,16 +622,25 @@ func ConferenceFromContext(ctx context.Context) (ConferenceSnapshot, bool) {
 	return *s.snapshot(), true
 }
 
+// commit applies st to c, whose turn the caller holds, and emits the change.
 func (t *Tracker) commit(c *trackedConf, st step, ev *ConferenceEvent, key memberKey, now time.Time) Change {
-	t.mu.RLock()
 	c.mu.Lock()
 	c.st.apply(st, ev, key, now, t.maxMembers())
 	c.snap = nil
 	ch := c.st.change(st, key)
 	c.mu.Unlock()
-	t.mu.RUnlock()
+	if st.kind == stepEnd {
+		t.noteEnded(c)
+	}
 	t.emit(&ch)
 	return ch
+}
+
+// noteEnded queues c, which just ended, for eviction.
+func (t *Tracker) noteEnded(c *trackedConf) {
+	t.endedMu.Lock()
+	t.ended = append(t.ended, c)
+	t.endedMu.Unlock()
 }
 
 // next returns the step ev still calls for in state s, or stepNone. It
@@ -817,8 +944,54 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
+// errForgotten: the event is for a conference that ended and was dropped.
+var errForgotten = errors.New("vobizhook: conference ended and dropped")
+
+// endedSet remembers the ConferenceUUIDs of conferences dropped after they
+// ended, so that a late or retried event for one is recognised instead of
+// starting the conference again. UUIDs are kept as 128-bit keyed hashes in
+// pointer-free maps (the garbage collector never scans them, and no request
+// memory is retained; a false match has a probability near 2^-100), in two
+// generations of at most limit entries each: when the current one is full it
+// becomes the previous one and the previous one is dropped. So a UUID is
+// remembered until at least limit more conferences were dropped after it.
+type endedSet struct {
+	seeds     [2]maphash.Seed
+	cur, prev map[[2]uint64]struct{}
+}
+
+func (e *endedSet) key(uuid string) [2]uint64 {
+	return [2]uint64{maphash.String(e.seeds[0], uuid), maphash.String(e.seeds[1], uuid)}
+}
+
+func (e *endedSet) has(uuid string) bool {
+	if e.cur == nil {
+		return false
+	}
+	k := e.key(uuid)
+	if _, ok := e.cur[k]; ok {
+		return true
+	}
+	_, ok := e.prev[k]
+	return ok
+}
+
+func (e *endedSet) add(uuid string, limit int) {
+	if e.cur == nil {
+		e.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+		e.cur = make(map[[2]uint64]struct{})
+	}
+	if len(e.cur) >= limit {
+		e.prev, e.cur = e.cur, make(map[[2]uint64]struct{}, len(e.cur))
+	}
+	e.cur[e.key(uuid)] = struct{}{}
+}
+
+func (e *endedSet) len() int { return len(e.cur) + len(e.prev) }
+
 // acquire returns the conference for uuid, created if need be, with its turn
-// held.
+// held. The error is errForgotten for a conference that ended and was
+// dropped.
 func (t *Tracker) acquire(ctx context.Context, uuid string, now time.Time) (*trackedConf, error) {
 	for {
 		c, evicted, err := t.lookupOrCreate(uuid, now)
@@ -867,6 +1040,9 @@ func (t *Tracker) lookupOrCreate(uuid string, now time.Time) (c *trackedConf, ev
 	if c = t.confs[uuid]; c != nil {
 		return c, nil, nil
 	}
+	if t.forgotten.has(uuid) {
+		return nil, nil, errForgotten
+	}
 	if n := len(t.confs); n >= t.maxConferences() {
 		if evicted = t.evictEndedLocked(); evicted == nil {
 			return nil, nil, fmt.Errorf("%w: %d conferences tracked (MaxConferences), none ended", ErrTrackerFull, n)
@@ -882,27 +1058,52 @@ func (t *Tracker) lookupOrCreate(uuid string, now time.Time) (c *trackedConf, ev
 	return c, evicted, nil
 }
 
-// evictEndedLocked drops the conference that ended longest ago, if any can
-// be taken now. t.mu must be held exclusively.
+// evictEndedLocked drops the conference that ended first and can be taken
+// now (no event of it is being applied), if any. t.mu must be held
+// exclusively. It walks the queue of ended conferences from its head, so
+// it costs nothing per tracked conference.
 func (t *Tracker) evictEndedLocked() *Change {
-	var victim *trackedConf
-	for _, c := range t.confs {
-		c.mu.Lock()
-		if c.st.ended && (victim == nil || c.st.endedLocal.Before(victim.st.endedLocal)) {
-			victim = c
+	t.endedMu.Lock()
+	defer t.endedMu.Unlock()
+	for len(t.ended) > 0 && t.ended[0].removed {
+		t.ended[0] = nil
+		t.ended = t.ended[1:]
+	}
+	for i, c := range t.ended {
+		if c.removed || !c.tryAcquire() {
+			continue
 		}
-		c.mu.Unlock()
+		ch := t.removeLocked(c)
+		c.release()
+		if i == 0 {
+			t.ended[0] = nil
+			t.ended = t.ended[1:]
+		}
+		return &ch
 	}
-	if victim == nil || !victim.tryAcquire() {
-		return nil
+	return nil
+}
+
+// compactEndedLocked drops removed conferences from the eviction queue, so
+// that it does not keep their memory alive. t.mu must be held exclusively.
+func (t *Tracker) compactEndedLocked() {
+	t.endedMu.Lock()
+	defer t.endedMu.Unlock()
+	kept := t.ended[:0]
+	for _, c := range t.ended {
+		if !c.removed {
+			kept = append(kept, c)
+		}
 	}
-	defer victim.release()
-	ch := t.removeLocked(victim)
-	return &ch
+	clear(t.ended[len(kept):])
+	t.ended = kept
 }
 
 // removeLocked drops c; t.mu must be held exclusively and c's turn held.
 func (t *Tracker) removeLocked(c *trackedConf) Change {
+	if c.st.ended {
+		t.forgotten.add(c.st.uuid, t.maxConferences())
+	}
 	c.mu.Lock()
 	c.removed = true
 	ch := Change{Kind: ChangeRemoved, ConferenceUUID: c.st.uuid, ConferenceName: c.st.name, At: c.st.endedAt}
@@ -911,24 +1112,27 @@ func (t *Tracker) removeLocked(c *trackedConf) Change {
 	return ch
 }
 
-// Sweep drops ended conferences older than Retention and closes live ones
-// idle for MaxIdle (see [Tracker]). Apply sweeps at most once a second of
-// the tracker's clock; call Sweep from a ticker if events may stop while
-// readers still look.
-func (t *Tracker) Sweep() { t.sweep(t.now()) }
+// Sweep drops ended conferences older than Retention and ends live ones
+// idle for MaxIdle, calling their Handler's OnEnd before it returns (see
+// [Tracker]). Apply sweeps at most once a second of the tracker's clock,
+// running those OnEnd calls on a goroutine of their own; call Sweep from a
+// ticker too, so that idle conferences are ended and expired ones dropped
+// even when events stop.
+func (t *Tracker) Sweep() { t.sweep(t.now(), false) }
 
 func (t *Tracker) maybeSweep(now time.Time) {
 	last := t.lastSweep.Load()
 	if now.UnixNano()-last < int64(time.Second) || !t.lastSweep.CompareAndSwap(last, now.UnixNano()) {
 		return
 	}
-	t.sweep(now)
+	t.sweep(now, true)
 }
 
-func (t *Tracker) sweep(now time.Time) {
+func (t *Tracker) sweep(now time.Time, async bool) {
 	t.lastSweep.Store(now.UnixNano())
 	retention, idle := t.retention(), t.maxIdle()
-	var changes []Change
+	var removed []Change
+	var idled []*trackedConf
 	t.mu.Lock()
 	for _, c := range t.confs {
 		if !c.tryAcquire() {
@@ -938,7 +1142,7 @@ func (t *Tracker) sweep(now time.Time) {
 		switch {
 		case s.ended:
 			if retention >= 0 && now.Sub(s.endedLocal) >= retention {
-				changes = append(changes, t.removeLocked(c))
+				removed = append(removed, t.removeLocked(c))
 			}
 		case idle >= 0 && now.Sub(s.lastActive) >= idle:
 			if !s.started {
@@ -947,23 +1151,64 @@ func (t *Tracker) sweep(now time.Time) {
 				t.removeLocked(c)
 				break
 			}
-			c.mu.Lock()
-			s.end(s.lastAt, EndIdle, now, t.maxMembers())
-			c.snap = nil
-			changes = append(changes, Change{Kind: ChangeEnded, ConferenceUUID: s.uuid, ConferenceName: s.name, At: s.endedAt})
-			c.mu.Unlock()
+			idled = append(idled, c)
 		}
 		c.release()
 	}
+	t.compactEndedLocked()
 	t.mu.Unlock()
-	for i := range changes {
-		t.emit(&changes[i])
+	for i := range removed {
+		t.emit(&removed[i])
+	}
+	if len(idled) == 0 {
+		return
+	}
+	if async {
+		go t.endIdle(idled, now, idle)
+		return
+	}
+	t.endIdle(idled, now, idle)
+}
+
+// endIdle ends the conferences that are still idle, as one more step: the
+// OnEnd of the Handler that fed the conference runs first, with a
+// background context, and the end is committed only if it returned nil
+// (else it is logged and the next sweep tries again). No global lock is
+// held meanwhile; the conference's turn is, as for any step.
+func (t *Tracker) endIdle(confs []*trackedConf, now time.Time, idle time.Duration) {
+	ctx := context.Background()
+	for _, c := range confs {
+		if !c.tryAcquire() {
+			continue // an event arrived: it is no longer idle
+		}
+		s := &c.st
+		if c.removed || !s.started || s.ended || now.Sub(s.lastActive) < idle {
+			c.release()
+			continue
+		}
+		st := step{kind: stepEnd, at: s.lastAt, reason: EndIdle}
+		// The end has no triggering event: OnEnd receives one that names
+		// only the conference, and Params holds no ConferenceAction.
+		ev := &ConferenceEvent{ConferenceUUID: s.uuid, ConferenceName: s.name, CurrentSize: -1, Params: url.Values{}}
+		if h := c.h; h != nil && h.OnEnd != nil {
+			if err := t.runFunc(ctx, h, c, st, ev, memberKey{}, now); err != nil {
+				attrs := []slog.Attr{slog.String("conference_uuid", s.uuid), slog.Any("error", err)}
+				if pe, ok := errors.AsType[*PanicError](err); ok {
+					attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+				}
+				h.logger().LogAttrs(ctx, slog.LevelError, "vobizhook: OnEnd of an idle conference failed; the next sweep tries again", attrs...)
+				c.release()
+				continue
+			}
+		}
+		t.commit(c, st, ev, memberKey{}, now)
+		c.release()
 	}
 }
 
 // Conference returns a snapshot of the conference with this ConferenceUUID,
 // live or ended within Retention. It is cheap: the snapshot is built once
-// per change and shared.
+// per change, and each call copies its member slices (one allocation).
 func (t *Tracker) Conference(uuid string) (ConferenceSnapshot, bool) {
 	t.mu.RLock()
 	c := t.confs[uuid]
@@ -975,55 +1220,106 @@ func (t *Tracker) Conference(uuid string) (ConferenceSnapshot, bool) {
 }
 
 // Conferences returns snapshots of every tracked conference, live and ended
-// within Retention, ordered by StartedAt then UUID. They are consistent with
-// each other: no change is committed while they are taken.
+// within Retention, ordered by StartedAt then UUID. Each snapshot is
+// consistent; they are taken one after the other without stopping commits,
+// so a change committed meanwhile to one conference may be in its snapshot
+// while a change committed at the same time to another is not in its own.
+// Changes are delivered to subscribers after they are committed, so the
+// order subscribe, read, then apply changes still misses nothing.
 func (t *Tracker) Conferences() []ConferenceSnapshot { return t.collect(false) }
 
 // Live returns snapshots of the conferences that have not ended, like
 // [Tracker.Conferences].
 func (t *Tracker) Live() []ConferenceSnapshot { return t.collect(true) }
 
+// collect holds the global lock only to list the conferences. Snapshots are
+// built under each conference's own lock, and copied out with no lock held:
+// a cached snapshot is never modified, only replaced.
 func (t *Tracker) collect(liveOnly bool) []ConferenceSnapshot {
-	t.mu.Lock()
-	out := make([]ConferenceSnapshot, 0, len(t.confs))
+	t.mu.RLock()
+	confs := make([]*trackedConf, 0, len(t.confs))
 	for _, c := range t.confs {
-		if s, ok := c.snapshot(); ok && !(liveOnly && s.Ended) {
-			out = append(out, s)
+		confs = append(confs, c)
+	}
+	t.mu.RUnlock()
+	snaps := make([]*ConferenceSnapshot, 0, len(confs))
+	members := 0
+	for _, c := range confs {
+		if s := c.cached(); s != nil && !(liveOnly && s.Ended) {
+			snaps = append(snaps, s)
+			members += len(s.Members) + len(s.Past)
 		}
 	}
-	t.mu.Unlock()
-	slices.SortFunc(out, func(a, b ConferenceSnapshot) int {
+	slices.SortFunc(snaps, func(a, b *ConferenceSnapshot) int {
 		return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.UUID, b.UUID))
 	})
+	// One allocation for every member slice: each snapshot gets its own
+	// window, capped so that appending to one cannot overwrite the next.
+	buf := make([]Member, members)
+	out := make([]ConferenceSnapshot, len(snaps))
+	for i, s := range snaps {
+		out[i] = *s
+		n, p := len(s.Members), len(s.Past)
+		copy(buf, s.Members)
+		copy(buf[n:], s.Past)
+		out[i].Members, out[i].Past = buf[:n:n], buf[n:n+p:n+p]
+		buf = buf[n+p:]
+	}
 	return out
 }
 
-func (c *trackedConf) snapshot() (ConferenceSnapshot, bool) {
+// cached returns the conference's snapshot, built if stale, or nil if it
+// is not visible. The result is shared: never modify it.
+func (c *trackedConf) cached() *ConferenceSnapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.st.started || c.removed {
-		return ConferenceSnapshot{}, false
+		return nil
 	}
 	if c.snap == nil {
 		c.snap = c.st.snapshot()
 	}
-	return *c.snap, true
+	return c.snap
+}
+
+// snapshot returns a copy of the conference's snapshot for a reader.
+func (c *trackedConf) snapshot() (ConferenceSnapshot, bool) {
+	s := c.cached()
+	if s == nil {
+		return ConferenceSnapshot{}, false
+	}
+	return s.detached(), true
+}
+
+// detached returns a copy of c whose member slices are its own, so that a
+// reader sorting or editing them cannot change what other readers get. Both
+// slices share one allocation; Members is capped so that appending to it
+// cannot overwrite Past.
+func (c *ConferenceSnapshot) detached() ConferenceSnapshot {
+	out := *c
+	n := len(c.Members)
+	buf := make([]Member, n+len(c.Past))
+	copy(buf, c.Members)
+	copy(buf[n:], c.Past)
+	out.Members, out.Past = buf[:n:n], buf[n:]
+	return out
 }
 
 type subscriber struct {
-	ch      chan Change
-	dropped uint64
+	ch chan Change
 }
 
 // Subscribe returns a channel of the changes committed from now on, for
 // dashboards, and a func that ends the subscription and closes the channel.
 //
 // Sending never blocks the tracker. The channel buffers buf changes (at
-// least 1); when it is full the oldest buffered change is discarded to make
-// room, and the next change delivered carries the count in Dropped. A
-// consumer seeing Dropped > 0 should re-read [Tracker.Conferences]. To
-// start a page, subscribe first, then read the snapshot, then apply
-// changes: nothing is missed.
+// least 1). When a change finds it full, the consumer has fallen behind:
+// every buffered change is discarded and the new one is delivered first,
+// with the number discarded in Dropped. So a consumer learns of a loss at
+// its next receive, and should then re-read [Tracker.Conferences] (which
+// already holds the discarded changes' effects) instead of working through
+// stale changes. To start a page, subscribe first, then read the snapshot,
+// then apply changes: nothing is missed.
 func (t *Tracker) Subscribe(buf int) (<-chan Change, func()) {
 	s := &subscriber{ch: make(chan Change, max(buf, 1))}
 	t.subsMu.Lock()
@@ -1055,26 +1351,41 @@ func (t *Tracker) emit(ch *Change) {
 	defer t.subsMu.Unlock()
 	ch.Seq = t.seq.Add(1)
 	for s := range t.subs {
-		s.send(*ch)
+		c := *ch
+		if c.Member != nil { // each recipient gets its own copy
+			m := *c.Member
+			c.Member = &m
+		}
+		s.send(c)
 	}
 }
 
-// send delivers ch, discarding the oldest buffered change when full. Only
-// emit sends, under subsMu, so after one discard there is room.
+// send delivers ch. When the buffer is full, the subscriber has fallen
+// behind and must re-read the state anyway, so what is buffered is stale:
+// send discards all of it and enqueues ch alone, carrying the count in
+// Dropped, so the consumer learns of the loss at its very next receive
+// instead of after working through a full buffer of stale changes. Only
+// emit sends, under subsMu, so after the drain there is room.
 func (s *subscriber) send(ch Change) {
+	select {
+	case s.ch <- ch:
+		return
+	default:
+	}
+	var dropped uint64
+drain:
 	for {
-		ch.Dropped = s.dropped
-		select {
-		case s.ch <- ch:
-			s.dropped = 0
-			return
-		default:
-		}
 		select {
 		case old := <-s.ch:
-			s.dropped += 1 + old.Dropped
+			dropped += 1 + old.Dropped
 		default:
+			break drain
 		}
+	}
+	ch.Dropped = dropped
+	select {
+	case s.ch <- ch:
+	default: // unreachable: the buffer was just emptied under subsMu
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -691,6 +692,93 @@ func TestTrackerUntrackable(t *testing.T) {
 	assert.Equal(t, 0, rec.count[ActionStart])
 }
 
+// Apply copies no field longer than a Handler would accept: the tracker's
+// memory is bounded in bytes, not only in records.
+func TestTrackerApplyBoundsFieldLengths(t *testing.T) {
+	base := ConferenceEvent{Action: ActionEnter, ConferenceUUID: "u", CallUUID: "c", MemberID: "1", CurrentSize: -1}
+	for _, tc := range []struct {
+		param string
+		max   int
+		set   func(*ConferenceEvent, string)
+	}{
+		{"ConferenceUUID", 128, func(ev *ConferenceEvent, v string) { ev.ConferenceUUID = v }},
+		{"ConferenceName", 512, func(ev *ConferenceEvent, v string) { ev.ConferenceName = v }},
+		{"ConferenceMemberID", 64, func(ev *ConferenceEvent, v string) { ev.MemberID = v }},
+		{"CallUUID", 128, func(ev *ConferenceEvent, v string) { ev.CallUUID = v }},
+		{"From", 64, func(ev *ConferenceEvent, v string) { ev.From = v }},
+		{"To", 64, func(ev *ConferenceEvent, v string) { ev.To = v }},
+		{"RecordingUrl", 2048, func(ev *ConferenceEvent, v string) { ev.RecordingURL = v }},
+	} {
+		t.Run(tc.param, func(t *testing.T) {
+			tr := &Tracker{}
+			ev := base
+			tc.set(&ev, strings.Repeat("x", tc.max))
+			_, err := tr.Apply(context.Background(), ev)
+			require.NoError(t, err, "at the limit")
+
+			ev = base
+			ev.ConferenceUUID = "other"
+			tc.set(&ev, strings.Repeat("x", tc.max+1))
+			changes, err := tr.Apply(context.Background(), ev)
+			require.ErrorIs(t, err, ErrUntrackable)
+			require.ErrorIs(t, err, ErrInvalidParam)
+			var pe *ParamError
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.param, pe.Param)
+			assert.Contains(t, err.Error(), fmt.Sprintf("at most %d bytes", tc.max))
+			assert.NotContains(t, err.Error(), "xxx", "the value is not repeated")
+			assert.Empty(t, changes)
+			assert.Len(t, tr.Conferences(), 1, "nothing tracked for it")
+		})
+	}
+}
+
+// ctxRecorder is a slog.Handler that keeps, for each record, the value of
+// ctxProbe in the context it was logged with.
+type ctxRecorder struct {
+	mu   sync.Mutex
+	seen map[string]any // message -> ctx.Value(ctxProbe{})
+}
+
+type ctxProbe struct{}
+
+func (r *ctxRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (r *ctxRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *ctxRecorder) WithGroup(string) slog.Handler            { return r }
+func (r *ctxRecorder) Handle(ctx context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.seen[rec.Message] = ctx.Value(ctxProbe{})
+	return nil
+}
+
+// The warning about an event the tracker cannot key is logged with the
+// request's context, like the Handler's own records.
+func TestTrackerUntrackableLogsWithRequestContext(t *testing.T) {
+	for _, withFunc := range []bool{true, false} {
+		t.Run(fmt.Sprint("func=", withFunc), func(t *testing.T) {
+			logs := &ctxRecorder{seen: map[string]any{}}
+			var called int
+			h := &Handler{Tracker: &Tracker{}, Logger: slog.New(logs)}
+			if withFunc {
+				h.OnEnter = func(context.Context, ConferenceEvent) error { called++; return nil }
+			}
+			r := httptest.NewRequest(http.MethodPost, "/vobiz/conference", strings.NewReader("ConferenceAction=enter&ConferenceUUID=u"))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r = r.WithContext(context.WithValue(r.Context(), ctxProbe{}, "request-42"))
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			assert.Equal(t, http.StatusOK, w.Code)
+			logs.mu.Lock()
+			defer logs.mu.Unlock()
+			v, ok := logs.seen["vobizhook: event not tracked, dispatched as is"]
+			require.True(t, ok, "the warning is logged")
+			assert.Equal(t, "request-42", v, "with the request's context")
+			assert.Equal(t, map[bool]int{true: 1, false: 0}[withFunc], called)
+		})
+	}
+}
+
 func TestTrackerHandlerWithoutFuncsStillTracks(t *testing.T) {
 	tr := &Tracker{}
 	h := &Handler{Tracker: tr}
@@ -789,6 +877,177 @@ func TestTrackerMaxIdle(t *testing.T) {
 	assert.False(t, c.Past[0].ExitSeen)
 }
 
+// When a conference's last exit is lost, the idle sweep ends it, and the
+// Handler's OnEnd still fires exactly once: from the sweep, with the final
+// roster in its context, retried by the next sweep if it fails.
+func TestTrackerIdleEndCallsOnEnd(t *testing.T) {
+	clock := newTestClock()
+	tr := &Tracker{Now: clock.Now, MaxIdle: time.Hour}
+	rec := newRecorder()
+	h := rec.handler(tr)
+	var endSnap ConferenceSnapshot
+	fails := 1
+	onEnd := h.OnEnd
+	h.OnEnd = func(ctx context.Context, ev ConferenceEvent) error {
+		if fails > 0 {
+			fails--
+			return errors.New("database down")
+		}
+		endSnap, _ = ConferenceFromContext(ctx)
+		return onEnd(ctx, ev)
+	}
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r1", 1, false)))
+	clock.Advance(time.Minute)
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r1", 2, false)))
+	clock.Advance(time.Minute)
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionExit, "r1", 1, false)))
+	lastEvent := clock.Now()
+	// Member 2's exit, with ConferenceLastMember=true, is lost.
+
+	clock.Advance(59 * time.Minute)
+	tr.Sweep()
+	assert.Zero(t, rec.count[ActionEnd], "not idle yet")
+	clock.Advance(2 * time.Minute)
+	tr.Sweep() // OnEnd fails: still live
+	assert.Zero(t, rec.count[ActionEnd])
+	c, _ := tr.Conference("r1")
+	assert.False(t, c.Ended, "a failed OnEnd commits nothing")
+	clock.Advance(time.Second)
+	tr.Sweep() // retried
+	require.Equal(t, 1, rec.count[ActionEnd])
+	ev := rec.events[ActionEnd][0]
+	assert.Equal(t, ActionEnd, ev.Action)
+	assert.Equal(t, "r1", ev.ConferenceUUID)
+	assert.Equal(t, "room-r1", ev.ConferenceName)
+	assert.Equal(t, lastEvent, ev.Timestamp, "the end is put at the last event")
+	assert.Empty(t, ev.Params.Get("ConferenceAction"), "no callback triggered it")
+	assert.True(t, endSnap.Ended)
+	assert.Equal(t, EndIdle, endSnap.EndReason)
+	require.Len(t, endSnap.Past, 2)
+
+	c, _ = tr.Conference("r1")
+	assert.True(t, c.Ended)
+	assert.Equal(t, EndIdle, c.EndReason)
+	clock.Advance(2 * time.Hour) // past Retention too
+	tr.Sweep()
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionExit, "r1", 2, true)), "the lost exit, very late")
+	assert.Equal(t, 1, rec.count[ActionEnd], "exactly one end")
+	assert.Equal(t, []Action{ActionStart, ActionEnter, ActionEnter, ActionExit, ActionEnd}, rec.byConf["r1"])
+}
+
+// The sweep an Apply triggers by itself calls an idle conference's OnEnd
+// too, on its own goroutine: the request that triggered it does not wait.
+func TestTrackerIdleEndFromApplySweep(t *testing.T) {
+	clock := newTestClock()
+	tr := &Tracker{Now: clock.Now, MaxIdle: time.Hour}
+	rec := newRecorder()
+	h := rec.handler(tr)
+	release := make(chan struct{})
+	onEnd := h.OnEnd
+	h.OnEnd = func(ctx context.Context, ev ConferenceEvent) error {
+		if ev.ConferenceUUID == "idle" {
+			<-release
+		}
+		return onEnd(ctx, ev)
+	}
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "idle", 1, false)))
+	clock.Advance(2 * time.Hour)
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "other", 1, false)), "not held up by idle's OnEnd")
+	close(release)
+	require.Eventually(t, func() bool {
+		c, _ := tr.Conference("idle")
+		return c.Ended
+	}, time.Minute, time.Millisecond)
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	assert.Equal(t, []Action{ActionStart, ActionEnter, ActionEnd}, rec.byConf["idle"])
+}
+
+// A late or retried event for a conference that ended and was dropped,
+// after Retention or by eviction, does not start it again: no func fires a
+// second time, and it takes no slot.
+func TestTrackerDroppedConferencesStayEnded(t *testing.T) {
+	session := []string{
+		liveEvent(ActionEnter, "r1", 1, false),
+		liveEvent(ActionEnter, "r1", 2, false),
+		liveEvent(ActionExit, "r1", 1, false),
+		liveEvent(ActionExit, "r1", 2, true),
+	}
+	for _, tc := range []struct {
+		name string
+		drop func(t *testing.T, tr *Tracker, clock *testClock, h *Handler)
+	}{
+		{"after Retention", func(t *testing.T, tr *Tracker, clock *testClock, h *Handler) {
+			clock.Advance(tr.Retention + time.Second)
+			tr.Sweep()
+		}},
+		{"evicted at MaxConferences", func(t *testing.T, tr *Tracker, clock *testClock, h *Handler) {
+			require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r2", 1, false)))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newTestClock()
+			tr := &Tracker{Now: clock.Now, Retention: 10 * time.Minute, MaxConferences: 1}
+			rec := newRecorder()
+			h := rec.handler(tr)
+			for _, body := range session {
+				require.Equal(t, http.StatusOK, deliver(h, body))
+			}
+			want := []Action{ActionStart, ActionEnter, ActionEnter, ActionExit, ActionExit, ActionEnd}
+			require.Equal(t, want, rec.byConf["r1"])
+			tc.drop(t, tr, clock, h)
+			_, ok := tr.Conference("r1")
+			require.False(t, ok, "dropped")
+
+			sub, cancel := tr.Subscribe(16)
+			defer cancel()
+			for _, body := range session { // every event again, as late retries
+				assert.Equal(t, http.StatusOK, deliver(h, body), "acknowledged, so Vobiz stops retrying")
+				changes, err := tr.Apply(context.Background(), parseLine(t, body))
+				assert.NoError(t, err)
+				assert.Empty(t, changes)
+			}
+			assert.Equal(t, want, rec.byConf["r1"], "no func fires again")
+			_, ok = tr.Conference("r1")
+			assert.False(t, ok, "not tracked again")
+			assert.Zero(t, len(sub), "no change")
+			if tc.name == "evicted at MaxConferences" {
+				c, ok := tr.Conference("r2")
+				assert.True(t, ok && !c.Ended, "the live conference keeps its slot")
+			}
+		})
+	}
+}
+
+// The memory of dropped conferences is bounded: at most 2 x MaxConferences
+// hashes, and the newest MaxConferences are always remembered.
+func TestTrackerDroppedMemoryIsBounded(t *testing.T) {
+	const limit = 3
+	tr := &Tracker{MaxConferences: limit}
+	ctx := context.Background()
+	for i := range 20 {
+		conf := fmt.Sprint("r", i)
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, conf, 1, false)))
+		require.NoError(t, err)
+		_, err = tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, conf, 1, true)))
+		require.NoError(t, err)
+		tr.mu.RLock()
+		n := tr.forgotten.len()
+		tr.mu.RUnlock()
+		require.LessOrEqual(t, n, 2*limit)
+	}
+	// r17, r18 and r19 are tracked; r14 to r16 were the last dropped.
+	for i := 14; i < 17; i++ {
+		changes, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, fmt.Sprint("r", i), 9, false)))
+		require.NoError(t, err)
+		assert.Empty(t, changes, "r%d is remembered", i)
+	}
+	// r0 was forgotten long ago: it would start a new record (evicting r17).
+	changes, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r0", 9, false)))
+	require.NoError(t, err)
+	assert.NotEmpty(t, changes)
+}
+
 func TestTrackerMaxConferences(t *testing.T) {
 	tr := &Tracker{MaxConferences: 2}
 	rec := newRecorder()
@@ -820,6 +1079,89 @@ func TestTrackerMaxConferences(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"r1"}, removed)
+}
+
+// At MaxConferences, the conference that ended first goes first, whatever
+// the order the conferences started in; one whose event is being applied
+// is passed over for the next.
+func TestTrackerEvictionOrder(t *testing.T) {
+	tr := &Tracker{MaxConferences: 4}
+	ctx := context.Background()
+	apply := func(body string) {
+		t.Helper()
+		_, err := tr.Apply(ctx, parseLine(t, body))
+		require.NoError(t, err)
+	}
+	tracked := func() []string {
+		var uuids []string
+		for _, c := range tr.Conferences() {
+			uuids = append(uuids, c.UUID)
+		}
+		slices.Sort(uuids)
+		return uuids
+	}
+	for _, r := range []string{"r1", "r2", "r3", "r4"} {
+		apply(liveEvent(ActionEnter, r, 1, false))
+	}
+	for _, r := range []string{"r3", "r1", "r4"} { // r2 stays live
+		apply(liveEvent(ActionExit, r, 1, true))
+	}
+	apply(liveEvent(ActionEnter, "r5", 1, false))
+	assert.Equal(t, []string{"r1", "r2", "r4", "r5"}, tracked(), "r3 ended first")
+
+	// r1 is busy (an event of it is being applied): r4 goes instead.
+	tr.mu.RLock()
+	r1 := tr.confs["r1"]
+	tr.mu.RUnlock()
+	require.True(t, r1.tryAcquire())
+	apply(liveEvent(ActionEnter, "r6", 1, false))
+	r1.release()
+	assert.Equal(t, []string{"r1", "r2", "r5", "r6"}, tracked(), "the busy r1 is passed over")
+	apply(liveEvent(ActionEnter, "r7", 1, false))
+	assert.Equal(t, []string{"r2", "r5", "r6", "r7"}, tracked())
+
+	// Nothing ended: refused.
+	_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r8", 1, false)))
+	assert.ErrorIs(t, err, ErrTrackerFull)
+	tr.endedMu.Lock()
+	assert.Empty(t, tr.ended, "the eviction queue holds no removed conference")
+	tr.endedMu.Unlock()
+}
+
+// Reading every conference does not hold up commits: while the snapshot of
+// one conference cannot be taken (its lock is held here, as if a huge
+// snapshot were being built), events of another are still applied.
+func TestTrackerReadsDoNotBlockCommits(t *testing.T) {
+	tr := &Tracker{}
+	ctx := context.Background()
+	for _, r := range []string{"a", "b"} {
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, r, 1, false)))
+		require.NoError(t, err)
+	}
+	tr.mu.RLock()
+	a := tr.confs["a"]
+	tr.mu.RUnlock()
+	a.mu.Lock()
+	read := make(chan []ConferenceSnapshot)
+	go func() { read <- tr.Conferences() }()
+	time.Sleep(20 * time.Millisecond) // let the reader reach a's lock (if it does not, the test proves less, never fails)
+
+	applied := make(chan error)
+	go func() {
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "b", 2, false)))
+		applied <- err
+	}()
+	select {
+	case err := <-applied:
+		require.NoError(t, err)
+	case <-time.After(time.Minute):
+		t.Fatal("a commit waited for a reader")
+	}
+	a.mu.Unlock()
+	all := <-read
+	require.Len(t, all, 2)
+	c, _ := tr.Conference("b")
+	assert.Equal(t, 2, c.Size())
 }
 
 func TestTrackerMaxMembers(t *testing.T) {
@@ -894,6 +1236,97 @@ func TestTrackerSubscribe(t *testing.T) {
 	_, err = tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, "r", 1, false)))
 	require.NoError(t, err, "sending after a cancel is safe")
 	cancel2()
+}
+
+// A subscriber that fell behind learns it from the first change it
+// receives, not after working through a buffer of stale changes: the
+// overflow discards what was buffered and the marker goes first.
+func TestTrackerSubscribeReportsLossFirst(t *testing.T) {
+	const changes = 40 // start + 39 enters
+	for _, buf := range []int{1, 2, 4, 16, 39} {
+		t.Run(fmt.Sprint("buf=", buf), func(t *testing.T) {
+			tr := &Tracker{}
+			ch, cancel := tr.Subscribe(buf)
+			defer cancel()
+			for m := range changes - 1 {
+				_, err := tr.Apply(context.Background(), parseLine(t, liveEvent(ActionEnter, "r", m, false)))
+				require.NoError(t, err)
+			}
+			var got []Change
+			for len(ch) > 0 {
+				got = append(got, <-ch)
+			}
+			require.NotEmpty(t, got)
+			assert.NotZero(t, got[0].Dropped, "the loss is reported by the first change received")
+			total := uint64(len(got))
+			for i, c := range got {
+				total += c.Dropped
+				if i > 0 {
+					assert.Zero(t, c.Dropped, "only the first change carries the loss")
+					assert.Equal(t, got[i-1].Seq+1, c.Seq, "after the marker, nothing is missing")
+				}
+			}
+			assert.Equal(t, uint64(changes), total, "every change is delivered or counted")
+			assert.Equal(t, uint64(changes), got[len(got)-1].Seq, "the newest change is kept")
+		})
+	}
+}
+
+// Snapshots and changes are values: what one reader does to its copy is
+// seen by no other reader.
+func TestTrackerReadersDoNotShare(t *testing.T) {
+	tr := &Tracker{}
+	ctx := context.Background()
+	sub1, cancel1 := tr.Subscribe(16)
+	defer cancel1()
+	sub2, cancel2 := tr.Subscribe(16)
+	defer cancel2()
+	for m := range 3 {
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r", m, false)))
+		require.NoError(t, err)
+	}
+	applied, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, "r", 0, false)))
+	require.NoError(t, err)
+	want, ok := tr.Conference("r")
+	require.True(t, ok)
+	want.Members, want.Past = slices.Clone(want.Members), slices.Clone(want.Past) // a private copy to compare with
+
+	for name, read := range map[string]func() ConferenceSnapshot{
+		"Conference":  func() ConferenceSnapshot { c, _ := tr.Conference("r"); return c },
+		"Conferences": func() ConferenceSnapshot { return tr.Conferences()[0] },
+		"Live":        func() ConferenceSnapshot { return tr.Live()[0] },
+	} {
+		t.Run(name, func(t *testing.T) {
+			mine := read()
+			require.Len(t, mine.Members, 2)
+			require.Len(t, mine.Past, 1)
+			mine.Members[0].From = "changed by a reader"
+			slices.Reverse(mine.Members)
+			mine.Past[0].CallUUID = "changed"
+			mine.Members = append(mine.Members, Member{CallUUID: "appended"})
+			assert.Equal(t, want, read(), "another reader sees the tracker's state")
+			assert.Equal(t, "call-r-0", want.Past[0].CallUUID)
+		})
+	}
+
+	var got1, got2 []Change
+	for len(sub1) > 0 {
+		got1 = append(got1, <-sub1)
+	}
+	for len(sub2) > 0 {
+		got2 = append(got2, <-sub2)
+	}
+	require.Len(t, got1, 5)
+	require.Len(t, got2, 5)
+	exit1, exit2 := got1[4], got2[4]
+	require.NotNil(t, exit1.Member)
+	require.NotNil(t, exit2.Member)
+	require.NotNil(t, applied[0].Member)
+	from := want.Past[0].From
+	require.NotEmpty(t, from)
+	exit1.Member.From = "changed by subscriber 1"
+	assert.Equal(t, from, exit2.Member.From, "subscriber 2's member is its own")
+	assert.Equal(t, from, applied[0].Member.From, "Apply's result is its own")
 }
 
 // --- concurrency ------------------------------------------------------------------
@@ -971,6 +1404,66 @@ func TestTrackerParallel(t *testing.T) {
 	}
 }
 
+// Seq orders the changes of each conference as they were committed, also
+// with parallel appliers: replaying a conference's changes in Seq order
+// gives consistent sizes.
+func TestTrackerSeqOrdersEachConference(t *testing.T) {
+	const confs, members = 16, 8
+	var queue []string
+	for c := range confs {
+		conf := fmt.Sprintf("conf-%02d", c)
+		for m := range members {
+			queue = append(queue, liveEvent(ActionEnter, conf, m, false), liveEvent(ActionExit, conf, m, m == members-1))
+		}
+	}
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(queue), func(i, j int) { queue[i], queue[j] = queue[j], queue[i] })
+	tr := &Tracker{}
+	sub, cancel := tr.Subscribe(len(queue) * 3) // room for every change: none dropped
+	var next atomic.Int64
+	var workers sync.WaitGroup
+	for range 8 {
+		workers.Go(func() {
+			for i := int(next.Add(1)) - 1; i < len(queue); i = int(next.Add(1)) - 1 {
+				_, err := tr.Apply(context.Background(), parseLine(t, queue[i]))
+				assert.NoError(t, err)
+			}
+		})
+	}
+	workers.Wait()
+	cancel()
+	byConf := map[string][]Change{}
+	var last uint64
+	for ch := range sub {
+		require.Zero(t, ch.Dropped)
+		require.Greater(t, ch.Seq, last, "delivered in Seq order")
+		last = ch.Seq
+		byConf[ch.ConferenceUUID] = append(byConf[ch.ConferenceUUID], ch)
+	}
+	require.Len(t, byConf, confs)
+	for uuid, changes := range byConf {
+		require.Equal(t, ChangeStarted, changes[0].Kind, uuid)
+		size, ended := 0, false
+		for _, ch := range changes[1:] {
+			switch ch.Kind {
+			case ChangeEntered:
+				if !ended {
+					assert.Contains(t, []int{size, size + 1}, ch.Size, "%s seq %d", uuid, ch.Seq)
+				}
+			case ChangeExited:
+				assert.Contains(t, []int{size, size - 1}, ch.Size, "%s seq %d", uuid, ch.Seq)
+			case ChangeEnded:
+				assert.False(t, ended, uuid)
+				ended = true
+			}
+			if ended {
+				assert.Zero(t, ch.Size, "%s seq %d: nobody is present after the end", uuid, ch.Seq)
+			}
+			size = ch.Size
+		}
+		assert.True(t, ended, uuid)
+	}
+}
+
 // --- benchmarks ------------------------------------------------------------------
 
 // BenchmarkTrackerApply measures events applied per second on one core:
@@ -979,17 +1472,27 @@ func TestTrackerParallel(t *testing.T) {
 func BenchmarkTrackerApply(b *testing.B) {
 	const rooms, members = 1000, 10
 	var events []ConferenceEvent
+	var room []int // events[i] is of room room[i]
 	for r := range rooms {
 		conf := fmt.Sprintf("bench-%04d", r)
 		for m := range members {
 			events = append(events, parseLine(b, liveEvent(ActionEnter, conf, m, false)))
+			room = append(room, r)
 		}
 		for m := range members {
 			events = append(events, parseLine(b, liveEvent(ActionExit, conf, m, m == members-1)))
+			room = append(room, r)
 		}
 	}
-	// The clock advances 1 ms per event: a room is reused 20 s after it
-	// ended, long after its 1 s retention.
+	// Each pass over the events is a new session of every room: a new
+	// ConferenceUUID, since an ended conference's is remembered.
+	passes := b.N/len(events) + 1
+	uuids := make([]string, passes*rooms)
+	for i := range uuids {
+		uuids[i] = fmt.Sprintf("bench-%04d-%06d", i%rooms, i/rooms)
+	}
+	// The clock advances 1 ms per event: a room's session is dropped 1 s
+	// after it ended.
 	var now atomic.Int64
 	base := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
 	tr := &Tracker{Retention: time.Second, Now: func() time.Time { return base.Add(time.Duration(now.Add(1)) * time.Millisecond) }}
@@ -997,8 +1500,15 @@ func BenchmarkTrackerApply(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		if _, err := tr.Apply(ctx, events[i%len(events)]); err != nil {
+		j := i % len(events)
+		ev := events[j]
+		ev.ConferenceUUID = uuids[i/len(events)*rooms+room[j]]
+		changes, err := tr.Apply(ctx, ev)
+		if err != nil {
 			b.Fatal(err)
+		}
+		if len(changes) == 0 {
+			b.Fatal("no change: the event was not applied")
 		}
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
@@ -1032,6 +1542,75 @@ func BenchmarkTrackerMemoryPerMember(b *testing.B) {
 		runtime.KeepAlive(tr)
 	}
 	b.ReportMetric(perMember, "bytes/member")
+}
+
+// BenchmarkTrackerSnapshot measures the read side: Conference on a room of
+// 200 present members whose snapshot is cached, and Conferences over 1000
+// rooms of 10.
+func BenchmarkTrackerSnapshot(b *testing.B) {
+	ctx := context.Background()
+	b.Run("Conference/200members", func(b *testing.B) {
+		tr := &Tracker{}
+		for m := range 200 {
+			if _, err := tr.Apply(ctx, parseLine(b, liveEvent(ActionEnter, "snap", m, false))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if c, ok := tr.Conference("snap"); !ok || c.Size() != 200 {
+				b.Fatal("missing")
+			}
+		}
+	})
+	b.Run("Conferences/1000rooms", func(b *testing.B) {
+		tr := &Tracker{}
+		for r := range 1000 {
+			for m := range 10 {
+				if _, err := tr.Apply(ctx, parseLine(b, liveEvent(ActionEnter, fmt.Sprintf("room-%04d", r), m, false))); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if n := len(tr.Conferences()); n != 1000 {
+				b.Fatal(n)
+			}
+		}
+	})
+}
+
+// BenchmarkTrackerEvictAtCap measures admitting a conference when the
+// tracker is at MaxConferences (10000, all ended): each op evicts the
+// longest-ended conference, starts a new one and ends it.
+func BenchmarkTrackerEvictAtCap(b *testing.B) {
+	const confs = 10000
+	tr := &Tracker{MaxConferences: confs, Retention: -1, MaxIdle: -1}
+	ctx := context.Background()
+	enter := func(i int) ConferenceEvent {
+		return ConferenceEvent{Action: ActionEnter, ConferenceUUID: fmt.Sprint("cap-", i), CallUUID: "c", CurrentSize: -1}
+	}
+	exit := func(i int) ConferenceEvent {
+		ev := enter(i)
+		ev.Action, ev.LastMember = ActionExit, true
+		return ev
+	}
+	for i := range confs {
+		tr.Apply(ctx, enter(i))
+		tr.Apply(ctx, exit(i))
+	}
+	i := confs
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := tr.Apply(ctx, enter(i)); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tr.Apply(ctx, exit(i)); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
 }
 
 // FuzzTrackerSequence applies arbitrary sequences of events for one
