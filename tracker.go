@@ -96,10 +96,10 @@ const (
 // A member is identified by CallUUID + MemberID (MemberID is empty on older
 // payloads). From and To come from its enter, since exits carry no numbers.
 type Member struct {
-	CallUUID string `json:"callUuid"`
-	MemberID string `json:"memberId,omitempty"`
-	From     string `json:"from,omitempty"`
-	To       string `json:"to,omitempty"`
+	CallUUID string `json:"callUuid"`           // the member's call leg
+	MemberID string `json:"memberId,omitempty"` // ConferenceMemberID; empty on older payloads
+	From     string `json:"from,omitempty"`     // from its enter
+	To       string `json:"to,omitempty"`       // from its enter
 	// JoinedAt is when it entered; zero if its enter has not been seen.
 	JoinedAt time.Time `json:"joinedAt,omitzero"`
 	// LeftAt is when it left; zero while it is present. A member still
@@ -138,7 +138,7 @@ type ConferenceSnapshot struct {
 	// EndedAt is the provider's end time when its end was seen, else the
 	// time of the event that ended it; zero while live.
 	EndedAt   time.Time `json:"endedAt,omitzero"`
-	EndReason EndReason `json:"endReason,omitempty"`
+	EndReason EndReason `json:"endReason,omitempty"` // which rule ended it; empty while live
 	// ProviderStart and ProviderEnd report whether the provider's own start
 	// and end callbacks were seen (older Vobiz revisions send them).
 	ProviderStart bool   `json:"providerStart"`
@@ -184,9 +184,9 @@ type Change struct {
 	// locks, so two changes of different conferences committed at about the
 	// same time may be numbered either way.
 	Seq            uint64     `json:"seq"`
-	Kind           ChangeKind `json:"kind"`
-	ConferenceUUID string     `json:"conferenceUuid"`
-	ConferenceName string     `json:"conferenceName,omitempty"`
+	Kind           ChangeKind `json:"kind"`                     // what changed
+	ConferenceUUID string     `json:"conferenceUuid"`           // the conference it changed
+	ConferenceName string     `json:"conferenceName,omitempty"` // its room name
 	// At is the event time of the change (for ChangeEnded, EndedAt).
 	At time.Time `json:"at,omitzero"`
 	// Member is the member entered or exited, as of this change; nil for
@@ -462,29 +462,28 @@ func (t *Tracker) Apply(ctx context.Context, ev ConferenceEvent) ([]Change, erro
 	return t.apply(ctx, &ev, nil)
 }
 
-// trackedFieldLimits bounds the bytes the tracker copies from an event, so
-// that its memory is bounded in bytes and not only in records. They are the
-// caps the Handler's decoding enforces on the same parameters, so any event a
-// Handler accepts, Apply accepts.
-var trackedFieldLimits = [...]struct {
+// trackedFields are the event fields the tracker copies. Their length is
+// bounded by the caps the Handler's decoding enforces on the same parameters
+// (namedMaxLen), so the tracker's memory is bounded in bytes and not only in
+// records, and any event a Handler accepts, Apply accepts.
+var trackedFields = [...]struct {
 	param string
-	max   int
 	get   func(*ConferenceEvent) string
 }{
-	{"ConferenceUUID", 128, func(ev *ConferenceEvent) string { return ev.ConferenceUUID }},
-	{"ConferenceName", 512, func(ev *ConferenceEvent) string { return ev.ConferenceName }},
-	{"ConferenceMemberID", 64, func(ev *ConferenceEvent) string { return ev.MemberID }},
-	{"CallUUID", 128, func(ev *ConferenceEvent) string { return ev.CallUUID }},
-	{"From", 64, func(ev *ConferenceEvent) string { return ev.From }},
-	{"To", 64, func(ev *ConferenceEvent) string { return ev.To }},
-	{"RecordingUrl", 2048, func(ev *ConferenceEvent) string { return ev.RecordingURL }},
+	{"ConferenceUUID", func(ev *ConferenceEvent) string { return ev.ConferenceUUID }},
+	{"ConferenceName", func(ev *ConferenceEvent) string { return ev.ConferenceName }},
+	{"ConferenceMemberID", func(ev *ConferenceEvent) string { return ev.MemberID }},
+	{"CallUUID", func(ev *ConferenceEvent) string { return ev.CallUUID }},
+	{"From", func(ev *ConferenceEvent) string { return ev.From }},
+	{"To", func(ev *ConferenceEvent) string { return ev.To }},
+	{"RecordingUrl", func(ev *ConferenceEvent) string { return ev.RecordingURL }},
 }
 
 func checkTrackable(ev *ConferenceEvent) error {
-	for _, f := range trackedFieldLimits {
-		if len(f.get(ev)) > f.max {
+	for _, f := range trackedFields {
+		if max := namedMaxLen[namedIndex(f.param)]; len(f.get(ev)) > max {
 			return fmt.Errorf("%w: %w", ErrUntrackable,
-				&ParamError{Param: f.param, Reason: "want at most " + strconv.Itoa(f.max) + " bytes", Err: ErrInvalidParam})
+				&ParamError{Param: f.param, Reason: "want at most " + strconv.Itoa(max) + " bytes", Err: ErrInvalidParam})
 		}
 	}
 	switch ev.Action {

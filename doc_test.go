@@ -1,0 +1,98 @@
+package vobizhook
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExportedIdentifiersHaveDocs keeps the project's rule that every
+// exported identifier (struct fields included) says what it is for.
+func TestExportedIdentifiersHaveDocs(t *testing.T) {
+	for _, dir := range []string{".", "vobizhooktest"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fset := token.NewFileSet()
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, missing := range undocumented(f) {
+				t.Errorf("%s: exported %s has no doc comment", fset.Position(missing.Pos()), missing.Name)
+			}
+		}
+	}
+}
+
+func undocumented(f *ast.File) []*ast.Ident {
+	var out []*ast.Ident
+	for _, decl := range f.Decls {
+		switch d := decl.(type) {
+		case *ast.FuncDecl:
+			if d.Name.IsExported() && d.Doc == nil && exportedReceiver(d) {
+				out = append(out, d.Name)
+			}
+		case *ast.GenDecl:
+			for _, spec := range d.Specs {
+				switch s := spec.(type) {
+				case *ast.TypeSpec:
+					if s.Name.IsExported() && s.Doc == nil && d.Doc == nil {
+						out = append(out, s.Name)
+					}
+					if st, ok := s.Type.(*ast.StructType); ok && s.Name.IsExported() {
+						for i, field := range st.Fields.List {
+							if field.Doc != nil || field.Comment != nil {
+								continue
+							}
+							// A comment on the field before may document a pair:
+							// "EnterSound and ExitSound are played ...".
+							if i > 0 && st.Fields.List[i-1].Doc != nil && len(field.Names) == 1 &&
+								strings.Contains(st.Fields.List[i-1].Doc.Text(), field.Names[0].Name) {
+								continue
+							}
+							for _, n := range field.Names {
+								if n.IsExported() {
+									out = append(out, n)
+								}
+							}
+						}
+					}
+				case *ast.ValueSpec:
+					if s.Doc != nil || s.Comment != nil || d.Doc != nil {
+						continue
+					}
+					for _, n := range s.Names {
+						if n.IsExported() {
+							out = append(out, n)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func exportedReceiver(d *ast.FuncDecl) bool {
+	if d.Recv == nil || len(d.Recv.List) == 0 {
+		return true
+	}
+	typ := d.Recv.List[0].Type
+	if star, ok := typ.(*ast.StarExpr); ok {
+		typ = star.X
+	}
+	if idx, ok := typ.(*ast.IndexExpr); ok {
+		typ = idx.X
+	}
+	id, ok := typ.(*ast.Ident)
+	return ok && id.IsExported()
+}
