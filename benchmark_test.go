@@ -63,47 +63,6 @@ func BenchmarkHandler(b *testing.B) {
 	}
 }
 
-// BenchmarkNaiveHandler is the 20 lines a user would write instead, for
-// comparison: r.ParseForm, PostForm.Get per field, strconv and time.Parse.
-func BenchmarkNaiveHandler(b *testing.B) {
-	naive := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		ev := ConferenceEvent{Action: Action(r.PostForm.Get("ConferenceAction")), CurrentSize: -1}
-		ev.ConferenceUUID = r.PostForm.Get("ConferenceUUID")
-		ev.ConferenceName = r.PostForm.Get("ConferenceName")
-		ev.CallUUID = r.PostForm.Get("CallUUID")
-		ev.From, ev.To = r.PostForm.Get("From"), r.PostForm.Get("To")
-		var err error
-		if s := r.PostForm.Get("ConferenceCurrentSize"); s != "" {
-			if ev.CurrentSize, err = strconvAtoi(s); err != nil {
-				http.Error(w, "bad size", http.StatusBadRequest)
-				return
-			}
-		}
-		if s := r.PostForm.Get("Timestamp"); s != "" {
-			if ev.Timestamp, err = timeParse(s); err != nil {
-				http.Error(w, "bad timestamp", http.StatusBadRequest)
-				return
-			}
-		}
-		w.WriteHeader(http.StatusOK)
-	})
-	r, rewind := reusableRequest(documentedEnter)
-	w := &discardWriter{h: http.Header{}}
-	b.ReportAllocs()
-	for b.Loop() {
-		rewind()
-		r.Form, r.PostForm = nil, nil
-		naive.ServeHTTP(w, r)
-		if w.status != http.StatusOK {
-			b.Fatal(w.status)
-		}
-	}
-}
-
 func BenchmarkParseForm(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
