@@ -225,6 +225,34 @@ func TestMemoryNonceStoreExpiryAcrossGenerations(t *testing.T) {
 	assert.Equal(t, NonceNew, claim(t, s, "b", time.Minute), "exactly one window after its claim")
 }
 
+// A claim made before a rotation is completed in the older generation: the
+// completion must move it to the current one, or the next rotation would
+// drop a done nonce and a replay would be dispatched again. Each nonce is
+// held in one generation only, so Len counts it once.
+func TestMemoryNonceStoreCompleteAfterRotation(t *testing.T) {
+	s, _ := newTestStore(4) // generations of 2
+	for _, n := range []string{"a", "b", "c"} {
+		require.Equal(t, NonceNew, claim(t, s, n, time.Hour))
+	}
+	// "c" started a new generation: a and b are in the older one.
+	complete(t, s, "a", time.Hour)
+	assert.Equal(t, 3, s.Len(), "a is held once, not in both generations")
+	require.Equal(t, NonceNew, claim(t, s, "d", time.Hour)) // cur {c, a} is full: rotates, b is dropped
+	assert.Equal(t, NonceDone, claim(t, s, "a", time.Hour), "a completed after a rotation survives the next one")
+	assert.Equal(t, NonceNew, claim(t, s, "b", time.Hour), "b, left in the dropped generation, is free again")
+}
+
+// An expired claim found in the older generation is renewed in the current
+// one and removed from the older: it is held once.
+func TestMemoryNonceStoreRenewExpiredFromOlderGeneration(t *testing.T) {
+	s, clk := newTestStore(100)
+	require.Equal(t, NonceNew, claim(t, s, "x", time.Minute))
+	clk.advance(61 * time.Second) // a new generation starts; x, expired, is in the older one
+	require.Equal(t, NonceNew, claim(t, s, "x", time.Minute), "x's lease is over")
+	assert.Equal(t, 1, s.Len(), "x is held once")
+	assert.Equal(t, NonceInProgress, claim(t, s, "x", time.Minute), "the renewed claim holds")
+}
+
 func TestMemoryNonceStoreMemoryAtCap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("allocates a full store")
