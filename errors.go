@@ -2,6 +2,7 @@ package vobizhook
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 )
 
@@ -35,6 +36,12 @@ var (
 	// ErrInvalidParam: a parameter the event decodes has a value of the wrong
 	// form, such as ConferenceCurrentSize=abc (HTTP 400).
 	ErrInvalidParam = errors.New("invalid value")
+
+	// ErrUnavailable: something the Handler depends on (its NonceStore, its
+	// Tracker's store, a full tracker) cannot serve the callback right now.
+	// A [Handler] answers 503 so that Vobiz retries. A func may return an
+	// error wrapping it to ask for the same answer.
+	ErrUnavailable = errors.New("vobizhook: temporarily unavailable")
 )
 
 // ParamError reports a problem with one callback parameter. Its Err is one of
@@ -67,3 +74,14 @@ func (e *ParamError) Error() string {
 
 // Unwrap returns the sentinel, for errors.Is.
 func (e *ParamError) Unwrap() error { return e.Err }
+
+// PanicError is the error a func's panic becomes: the Handler logs it with
+// the stack and answers 500. Use errors.As to tell a panic from a returned
+// error, in an OnOutcome hook or a Tracker of your own.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the goroutine's stack at the panic
+}
+
+// Error describes the panic value; the stack is kept out of the message.
+func (e *PanicError) Error() string { return fmt.Sprintf("vobizhook: callback panicked: %v", e.Value) }

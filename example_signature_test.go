@@ -22,7 +22,7 @@ func newCallback() *http.Request {
 	return r
 }
 
-// A Handler with AuthToken and CallbackURL accepts only callbacks signed for
+// A Handler with a Verifier accepts only callbacks signed for
 // that URL, and dispatches each signed callback once: a retry or a replay of
 // a handled one is acknowledged without calling OnEnter again.
 func ExampleSigner() {
@@ -30,9 +30,8 @@ func ExampleSigner() {
 	const public = "https://app.example/conference-events" // the callbackUrl on <Conference>
 
 	h := &vobizhook.Handler{
-		AuthToken:   token,
-		CallbackURL: public,
-		Logger:      slog.New(slog.DiscardHandler),
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: public},
+		Logger:   slog.New(slog.DiscardHandler),
 		OnEnter: func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
 			fmt.Println("entered:", ev.ConferenceName, ev.MemberID)
 			return nil
@@ -69,8 +68,8 @@ func ExampleSigner() {
 }
 
 // Verify callbacks in a handler of your own with a Verifier and a
-// NonceStore, as Handler does: claim the nonces before acting, complete them
-// when the callback succeeded, release them when it failed.
+// NonceStore, as Handler does: claim the nonces before acting, complete the
+// claim when the callback succeeded, release it when it failed.
 func ExampleVerifier() {
 	v := &vobizhook.Verifier{
 		AuthTokens:  []string{"new-token", "old-token"}, // rotation: both accepted
@@ -100,24 +99,24 @@ func ExampleVerifier() {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		state, err := nonces.Claim(r.Context(), store, time.Minute)
+		claim, err := nonces.Claim(r.Context(), store, time.Minute)
 		switch {
 		case err != nil:
 			http.Error(w, "retry later", http.StatusServiceUnavailable)
 			return
-		case state == vobizhook.NonceDone: // a retry or a replay
+		case claim.State == vobizhook.NonceDone: // a retry or a replay
 			return // 200
-		case state == vobizhook.NonceInProgress: // the same callback, still running
+		case claim.State == vobizhook.NonceInProgress: // the same callback, still running
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, "in progress, retry later", http.StatusServiceUnavailable)
 			return
 		}
 		if err := handle(ev); err != nil {
-			nonces.Release(r.Context(), store) // so that Vobiz's retry is handled
+			claim.Release(r.Context()) // so that Vobiz's retry is handled
 			http.Error(w, "failed", http.StatusInternalServerError)
 			return
 		}
-		nonces.Complete(r.Context(), store, 24*time.Hour)
+		claim.Complete(r.Context(), 24*time.Hour)
 	})
 
 	for range 2 { // the same signed request twice

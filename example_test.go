@@ -50,7 +50,8 @@ func ExampleHandler() {
 func ExampleParseConferenceEvent() {
 	handle := func(w http.ResponseWriter, r *http.Request) {
 		ev, err := vobizhook.ParseConferenceEvent(r)
-		if pe, ok := errors.AsType[*vobizhook.ParamError](err); ok {
+		var pe *vobizhook.ParamError
+		if errors.As(err, &pe) {
 			http.Error(w, "bad "+pe.Param, http.StatusBadRequest)
 			fmt.Println("refused:", err)
 			return

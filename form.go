@@ -17,6 +17,14 @@ const DefaultMaxBodyBytes = 64 << 10
 
 const formMediaType = "application/x-www-form-urlencoded"
 
+// ErrBodyConsumed: the request body ended before its Content-Length, or
+// could not be read at all, because something before the Handler (a
+// middleware, a logger) read or closed it without putting it back. The
+// callback is not lost on Vobiz's side: a [Handler] answers 500, so Vobiz
+// retries, and logs at Error what to fix. A body a framework parsed into
+// r.PostForm is used as is and does not cause it.
+var ErrBodyConsumed = errors.New("vobizhook: request body consumed before the Handler read it")
+
 // readForm returns the callback parameters carried by r: the query string for
 // GET, the form body for POST. The body is read once and parsed once; the
 // returned values share memory with a single string copy of it.
@@ -99,11 +107,21 @@ func readBody(r *http.Request, limit int64) (string, error) {
 			break
 		}
 		if err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.As(err, &mbe):
 				return "", ErrBodyTooLarge
+			case errors.Is(err, http.ErrBodyReadAfterClose):
+				return "", fmt.Errorf("%w: it was closed", ErrBodyConsumed)
 			}
 			return "", fmt.Errorf("%w: reading body: %w", ErrMalformedForm, err)
 		}
+	}
+	if r.ContentLength > 0 && int64(len(buf)) < r.ContentLength {
+		// net/http reports a client that hung up mid-body as
+		// io.ErrUnexpectedEOF; a clean EOF this early means another reader
+		// took the bytes first.
+		return "", fmt.Errorf("%w: %d of %d bytes left", ErrBodyConsumed, len(buf), r.ContentLength)
 	}
 	return string(buf), nil
 }

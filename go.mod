@@ -1,6 +1,6 @@
 module github.com/vobizhook/vobizhook
 
-go 1.26.0
+go 1.25.0
 
 require (
 	github.com/go-playground/form/v4 v4.2.1

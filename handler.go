@@ -2,81 +2,119 @@ package vobizhook
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
 // Handler receives Vobiz conference callbacks: mount it at the route of the
-// callbackUrl set on <Conference>. It decodes each request into a
-// [ConferenceEvent] and calls the func for its action.
+// callbackUrl set on <Conference>, for GET and POST (callbackMethod may be
+// either). It verifies each request, decodes it into a [ConferenceEvent] and
+// calls the func for its action.
 //
-// Handler is a plain struct whose func fields are the hooks, in the manner of
-// httputil.ReverseProxy; its zero value is usable (it acknowledges every
-// well-formed callback). Do not change its fields once it is serving: the
-// verification fields (AuthToken, AuthTokens, ParentAuthToken,
-// ParentAuthTokens, CallbackURL, TrustForwardedHeaders, RequireSignatures,
-// ReplayWindow and NonceStore) are read once, on the first request, and
-// later changes are ignored. Use a Handler by pointer and do not copy it
-// after its first request: it holds a sync.Once and an atomic.Bool (go vet
-// reports copies).
+// Handler is a plain struct whose func fields are the hooks, in the manner
+// of httputil.ReverseProxy, and whose pluggable parts (Verifier, NonceStore,
+// Tracker) are fields whose nil value means the default; its zero value is
+// usable: it accepts unsigned callbacks (and says so once in the log) and
+// acknowledges every well-formed one. Set the fields before the first
+// request and do not change them afterwards; use a Handler by pointer and
+// do not copy it after its first request.
 //
-// Responses follow what Vobiz expects of a callbackUrl:
+// Statuses follow what Vobiz expects of a callbackUrl (it retries every
+// answer other than 2xx, up to three times):
 //
-//   - 200 when the event was handled or is of an action nobody handles, so
-//     Vobiz does not retry; the body is an empty XML <Response>, which is
-//     also a harmless answer to a waitSound fetch.
-//   - 500 when the func returned an error or panicked, so Vobiz retries (up
-//     to three times). Make the funcs idempotent: a retry, or a duplicate
-//     delivery, brings the same event again.
-//   - 503 when the Tracker is full ([ErrTrackerFull]), so Vobiz retries.
-//   - 405 (with Allow: GET, POST), 413, 415 or 400 for a request that is not a
-//     well-formed callback; nothing is dispatched. The plain-text body names
-//     the parameter at fault and what was expected.
-//   - 403 when a token is set (AuthToken, AuthTokens, ParentAuthToken or
-//     ParentAuthTokens) and the request has no valid Vobiz signature; it is
-//     checked before the body is read, and nothing is dispatched. The body is
-//     only "vobizhook: missing signature" or "vobizhook: invalid signature";
-//     the reason (the header at fault, the URL tried) is in the Warn log.
-//   - 200 without dispatch for a signed request whose nonce was already
-//     handled successfully within ReplayWindow: a retry or a replay.
-//   - 503 with Retry-After: 1, without dispatch, for a signed request whose
-//     nonce is being handled right now (a retry that overtook a slow first
-//     delivery): Vobiz retries and gets 200 once the first succeeded, or a
-//     dispatch if it failed.
-//   - 503 when the NonceStore fails, and 500 when CallbackURL is invalid or
-//     RequireSignatures is set without a token, so that Vobiz retries once
-//     the fault is fixed.
+//   - 200 when the callback was handled, or is of an action nobody handles;
+//     the body is an empty XML <Response>.
+//   - 200 without dispatch for a signed request whose nonce was handled
+//     successfully within ReplayWindow: a retry or a replay.
+//   - 500 when a func returned an error or panicked, so that Vobiz retries.
+//   - 503 (with Retry-After: 1 for the first) when another delivery of the
+//     same signed request is being handled right now, when the NonceStore
+//     or the Tracker cannot serve, or when a func returns an error wrapping
+//     [ErrUnavailable]: Vobiz retries.
+//   - 403 when a Verifier is set and the signature is missing or wrong
+//     (checked before the body is read); 401 when its basic-auth check
+//     fails. The body names only the sentinel; the reason is logged.
+//   - 405 (with Allow: GET, POST), 413, 415 or 400 for a request that is not
+//     a well-formed callback; the plain-text body names the parameter at
+//     fault and what was expected, never the value.
+//   - 500 when the server is misconfigured (a Verifier without any token, an
+//     invalid CallbackURL, a body consumed before the Handler), logged at
+//     Error, so that Vobiz retries once it is fixed.
 //
-// Every refused request is logged once at Warn, handled events at Debug.
-// Header values are never logged.
+// Nothing is dispatched for a refused request. Refusals are logged once at
+// Warn, failures at Error, handled events at Debug; header values, tokens
+// and passwords never reach the log or a response. OnOutcome sees every
+// answer.
 type Handler struct {
 	// OnEnter, OnExit, OnStart and OnEnd are called for the action of the
-	// same name, with the request's context. A nil func means the action is
-	// acknowledged and dropped. A non-nil error is logged and answered with
-	// 500 so that Vobiz retries.
+	// same name with the request's context (or, with a Tracker, for the
+	// steps it derives). A nil func means the action is acknowledged and
+	// dropped. A non-nil error is logged and answered with 500 so that Vobiz
+	// retries: make the funcs idempotent.
 	OnEnter, OnExit, OnStart, OnEnd func(ctx context.Context, ev ConferenceEvent) error
 
 	// OnOther is called for any other ConferenceAction: waitSound, Plivo's
 	// floor, digits and record, or one not invented yet.
 	OnOther func(ctx context.Context, ev ConferenceEvent) error
 
-	// WaitSound, when set, is the answer to a waitSound fetch
-	// (ConferenceAction=waitSound) that reaches this Handler, as it does when
-	// <Conference waitSound="..."> points at the callback URL: hold music,
-	// for instance. nil answers an empty <Response>. OnOther still sees the
-	// fetch first, and an invalid WaitSound is answered 500 and logged.
-	WaitSound *Response
+	// OnLeave answers the request Vobiz makes to <Conference action="...">
+	// when a member's call leaves the room, if that URL is this Handler's:
+	// it carries ConferenceUUID, ConferenceMemberID, CallUUID and the call's
+	// parameters but no ConferenceAction, and its answer XML continues the
+	// call. The event has Action [ActionLeave]. Return the answer (a
+	// vobizxml.Response is an http.Handler); nil, or a nil OnLeave, answers
+	// an empty <Response>. An error is answered 500. It is called for every
+	// copy of the request, replays included, since each needs its answer.
+	OnLeave func(ctx context.Context, ev ConferenceEvent) (http.Handler, error)
 
-	// Logger receives refusals (Warn), callback failures (Error) and
-	// handled events (Debug). nil means slog.Default().
+	// Verifier checks every request's signature before its body is read;
+	// nil accepts unsigned callbacks and logs once, at Warn, that
+	// verification is off. A Verifier without any token refuses every
+	// request (500), so one built from an unset environment variable never
+	// fails open.
+	Verifier *Verifier
+
+	// NonceStore remembers the nonces of verified requests, so that a retry
+	// or replay of a handled callback is not dispatched again; nil means an
+	// in-memory store of DefaultMaxNonces entries, shared by the requests
+	// of this Handler. Behind several replicas, use a shared store (package
+	// redisstore has one).
+	NonceStore NonceStore
+
+	// ReplayWindow is how long a handled nonce is remembered; zero or
+	// negative means DefaultReplayWindow.
+	ReplayWindow time.Duration
+
+	// Tracker, when set, receives every enter, exit, start and end with the
+	// four lifecycle funcs above, and calls them for the steps it derives;
+	// *track.Tracker makes OnStart and OnEnd fire exactly once per
+	// conference. nil calls the funcs directly.
+	Tracker Tracker
+
+	// WaitSound answers the waitSound fetches (ConferenceAction=waitSound)
+	// that reach this Handler, as they do when <Conference waitSound="...">
+	// points at its URL: a vobizxml.Response of hold music is one. nil
+	// answers an empty <Response>. OnOther sees the fetch first; every copy
+	// of a fetch gets this answer, and a 5xx from it is answered as a
+	// failure.
+	WaitSound http.Handler
+
+	// OnOutcome, when set, is called once per request, after the answer is
+	// written, with how it was answered: for metrics (package otelvobizhook
+	// has one) and audit logs. It runs on the request's goroutine, so keep
+	// it fast; a panic in it is contained and logged.
+	OnOutcome func(ctx context.Context, o Outcome)
+
+	// Logger receives refusals (Warn), failures (Error) and handled events
+	// (Debug). nil means slog.Default().
 	Logger *slog.Logger
 
-	// MaxBodyBytes limits the POST body; a larger one is refused with 413
-	// before it is parsed. Zero or negative means DefaultMaxBodyBytes.
+	// MaxBodyBytes limits the POST body (and a GET's query string); a
+	// larger one is refused with 413 before it is parsed. Zero or negative
+	// means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 
 	// Location is the time zone of Timestamp values that carry none (Vobiz
@@ -85,234 +123,138 @@ type Handler struct {
 	// own offset.
 	Location *time.Location
 
-	// AuthToken is the Vobiz account Auth Token. When set, every request
-	// must carry a valid Vobiz signature (X-Vobiz-Signature-V3 or -V2),
-	// checked before the body is read; anything else is answered 403. When
-	// no token is set at all, unsigned requests are accepted and the Handler
-	// logs once, at Warn, that verification is off (unless
-	// RequireSignatures is set).
-	AuthToken string
-
-	// RequireSignatures makes a Handler without any token refuse to run
-	// instead of accepting unsigned callbacks: every request is answered 500
-	// ("vobizhook: server misconfigured", so Vobiz retries once the fault is
-	// fixed) and logged at Error. Set it in production, where a token read
-	// from an unset environment variable would otherwise turn verification
-	// off silently.
-	RequireSignatures bool
-
-	// CallbackURL is the public callbackUrl exactly as configured on
-	// <Conference>; used for signing. Set it whenever the server sits behind
-	// a proxy or load balancer: the URL Vobiz signed is the public one.
-	CallbackURL string
-
-	// AuthTokens are more accepted account Auth Tokens, tried after
-	// AuthToken: list the old one here while rotating. Setting any token
-	// turns verification on, as AuthToken does.
-	AuthTokens []string
-
-	// ParentAuthToken and ParentAuthTokens are the parent (main) account's
-	// Auth Token(s), which verify the MA-V3 and MA-V2 signatures Vobiz adds to
-	// a sub-account's callbacks. Either one alone also turns verification on.
-	ParentAuthToken  string
-	ParentAuthTokens []string
-
-	// TrustForwardedHeaders, when CallbackURL is empty, rebuilds the signed
-	// URL with the scheme from X-Forwarded-Proto and the host from
-	// X-Forwarded-Host. Set it only behind a proxy that sets both.
-	TrustForwardedHeaders bool
-
-	// ReplayWindow is how long a handled nonce is remembered; zero or
-	// negative means DefaultReplayWindow. A nonce whose callback is still
-	// running is claimed for DefaultNonceLease.
-	ReplayWindow time.Duration
-
-	// NonceStore remembers claimed and handled nonces; nil means an
-	// in-memory store of DefaultMaxNonces entries, created on first use and
-	// shared by the requests of this Handler. Use a shared store behind
-	// several replicas.
-	NonceStore NonceStore
-
-	// Tracker, when set, receives every enter, exit, start and end, and the
-	// funcs are called for the steps it derives: OnStart and OnEnd exactly
-	// once per conference, also on Vobiz traffic without start and end, and
-	// OnEnter and OnExit never for duplicates. Each step is committed once
-	// its func returned nil. See [Tracker].
-	Tracker *Tracker
-
-	sig sigState // built from the fields above on the first request
+	once      sync.Once
+	nonces    NonceStore  // NonceStore, or the default made on first use
+	warnedOff atomic.Bool // the "verification is off" warning was logged
 }
 
 // ackBody answers every accepted callback. Vobiz ignores the body of a
 // callbackUrl response, and an empty <Response> is valid XML for the
-// waitSound fetch that can reach the same URL.
+// waitSound fetch and the action request that can reach the same URL.
 var ackBody = []byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<Response></Response>\n")
 
-var (
-	xmlContentType   = []string{"application/xml"}
-	plainContentType = []string{"text/plain; charset=utf-8"}
-	nosniff          = []string{"nosniff"}
-)
-
-// ServeHTTP decodes the callback, dispatches it and answers Vobiz; see
-// [Handler] for the statuses.
+// ServeHTTP verifies and decodes the callback, dispatches it and answers
+// Vobiz; see [Handler] for the statuses.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		h.refuse(w, r, ErrMethodNotAllowed)
+	var start time.Time
+	if h.OnOutcome != nil {
+		start = time.Now()
+	}
+	res := h.serve(w, r)
+	if h.OnOutcome == nil {
 		return
 	}
-	nonces, ok := h.verify(w, r)
+	o := Outcome{Kind: res.kind, Status: res.status, Err: res.err, Duration: time.Since(start)}
+	if res.decoded {
+		ev := res.ev
+		o.Event, o.Action = &ev, ev.Action
+	}
+	h.report(r.Context(), o)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) result {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		return h.refuse(w, r, ErrMethodNotAllowed)
+	}
+	nonces, res, ok := h.verify(w, r)
 	if !ok {
-		return
+		return res
 	}
 	ev, err := parseRequest(r, h.maxBodyBytes(), h.Location)
 	if err != nil {
-		h.refuse(w, r, err)
-		return
+		return h.refuse(w, r, err)
 	}
 	if !nonces.IsZero() {
-		h.dispatchOnce(w, r, ev, nonces)
-		return
+		res = h.dispatchOnce(w, r, &ev, nonces)
+	} else {
+		res = h.dispatch(w, r, &ev)
 	}
-	h.dispatch(w, r, ev)
+	res.ev, res.decoded = ev, true
+	return res
 }
 
-// dispatch calls the func for ev's action and answers; it reports false when
-// the func failed (and 500 was answered).
-func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev ConferenceEvent) bool {
+// dispatch calls the func for ev's action and answers.
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev *ConferenceEvent) result {
 	ctx := r.Context()
-	fn := h.funcFor(ev.Action)
-	if h.Tracker != nil {
-		fn = h.Tracker.handlerFunc(h, ev, fn)
-	}
-	if fn == nil {
-		h.debug(ctx, "vobizhook: callback acknowledged, no func for its action", ev)
-		h.answer(w, r, ev)
-		return true
-	}
-	if err := call(ctx, fn, ev); err != nil {
-		attrs := []slog.Attr{
-			slog.String("action", string(ev.Action)),
-			slog.String("conference_uuid", ev.ConferenceUUID),
-			slog.String("call_uuid", ev.CallUUID),
-			slog.Any("error", err),
+	var called bool
+	var err error
+	switch ev.Action {
+	case ActionEnter, ActionExit, ActionStart, ActionEnd:
+		if h.Tracker != nil {
+			called, err = h.Tracker.Track(ctx, *ev, h.funcs())
+		} else if fn := h.funcs().For(ev.Action); fn != nil {
+			called, err = true, Call(ctx, fn, *ev)
 		}
-		if pe, ok := errors.AsType[*PanicError](err); ok {
-			attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+	case ActionLeave:
+		return h.answerLeave(w, r, ev)
+	default:
+		if h.OnOther != nil {
+			called, err = true, Call(ctx, h.OnOther, *ev)
 		}
-		if errors.Is(err, ErrTrackerFull) {
-			h.logger().LogAttrs(ctx, slog.LevelWarn, "vobizhook: tracker full; answering 503 so Vobiz retries", attrs...)
-			writePlain(w, http.StatusServiceUnavailable, "vobizhook: busy, retry later")
-			return false
-		}
-		h.logger().LogAttrs(ctx, slog.LevelError, "vobizhook: callback failed; answering 500 so Vobiz retries", attrs...)
-		writePlain(w, http.StatusInternalServerError, "vobizhook: internal error handling the callback")
-		return false
 	}
-	h.debug(ctx, "vobizhook: callback handled", ev)
-	h.answer(w, r, ev)
-	return true
-}
-
-// answer acknowledges a handled callback: with h.WaitSound for a waitSound
-// fetch when it is set, else with the empty <Response>.
-func (h *Handler) answer(w http.ResponseWriter, r *http.Request, ev ConferenceEvent) {
-	if ev.Action != ActionWaitSound || h.WaitSound == nil {
-		ack(w)
-		return
-	}
-	b, err := h.WaitSound.Bytes()
 	if err != nil {
-		h.logger().LogAttrs(r.Context(), slog.LevelError, "vobizhook: Handler.WaitSound is not a valid answer; answering 500",
-			slog.Any("error", err))
-		writePlain(w, http.StatusInternalServerError, "vobizhook: server misconfigured")
-		return
+		return h.fail(w, r, ev, err)
 	}
-	w.Header()["Content-Type"] = xmlContentType
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
-}
-
-// funcFor returns the func registered for action, or nil.
-func (h *Handler) funcFor(action Action) func(context.Context, ConferenceEvent) error {
-	switch action {
-	case ActionEnter:
-		return h.OnEnter
-	case ActionExit:
-		return h.OnExit
-	case ActionStart:
-		return h.OnStart
-	case ActionEnd:
-		return h.OnEnd
-	default:
-		return h.OnOther
+	if called {
+		h.debug(ctx, "vobizhook: callback handled", ev)
+	} else {
+		h.debug(ctx, "vobizhook: callback acknowledged, no func for its action", ev)
 	}
-}
-
-// PanicError is the error a callback's panic becomes: the Handler logs it
-// with the stack and answers 500. Use errors.As to tell a panic from a
-// returned error in your own logging handler.
-type PanicError struct {
-	Value any    // the value passed to panic
-	Stack []byte // the goroutine's stack at the panic
-}
-
-// Error describes the panic value; the stack is kept out of the message.
-func (e *PanicError) Error() string { return fmt.Sprintf("vobizhook: callback panicked: %v", e.Value) }
-
-// call runs fn, turning a panic into a *PanicError. http.ErrAbortHandler is
-// re-raised: it is the standard way to abort a response on purpose.
-func call(ctx context.Context, fn func(context.Context, ConferenceEvent) error, ev ConferenceEvent) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			err = &PanicError{Value: v, Stack: debug.Stack()}
-		}
-	}()
-	return fn(ctx, ev)
-}
-
-func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	status := statusFor(err)
-	h.logger().LogAttrs(r.Context(), slog.LevelWarn, "vobizhook: callback refused",
-		slog.Int("status", status),
-		slog.String("reason", err.Error()),
-		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
-		slog.String("remote_addr", r.RemoteAddr))
-	writePlain(w, status, publicReason(err))
-}
-
-// statusFor maps an error from parsing or verification to its HTTP status.
-func statusFor(err error) int {
-	switch {
-	case errors.Is(err, ErrMethodNotAllowed):
-		return http.StatusMethodNotAllowed
-	case errors.Is(err, ErrUnsupportedMediaType):
-		return http.StatusUnsupportedMediaType
-	case errors.Is(err, ErrBodyTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, ErrMissingSignature), errors.Is(err, ErrInvalidSignature):
-		return http.StatusForbidden
-	default:
-		return http.StatusBadRequest
+	kind := OutcomeAcknowledged
+	if called {
+		kind = OutcomeHandled
 	}
+	if ev.Action == ActionWaitSound {
+		return h.answerWith(w, r, h.WaitSound, kind, "Handler.WaitSound")
+	}
+	ack(w)
+	return result{kind: kind, status: http.StatusOK}
 }
 
-func (h *Handler) debug(ctx context.Context, msg string, ev ConferenceEvent) {
-	l := h.logger()
-	if !l.Enabled(ctx, slog.LevelDebug) {
-		return
+// answerLeave answers the <Conference action> request with OnLeave's
+// answer.
+func (h *Handler) answerLeave(w http.ResponseWriter, r *http.Request, ev *ConferenceEvent) result {
+	if h.OnLeave == nil {
+		h.debug(r.Context(), "vobizhook: conference action request acknowledged, no OnLeave", ev)
+		ack(w)
+		return result{kind: OutcomeAcknowledged, status: http.StatusOK}
 	}
-	l.LogAttrs(ctx, slog.LevelDebug, msg,
-		slog.String("action", string(ev.Action)),
-		slog.String("conference_uuid", ev.ConferenceUUID),
-		slog.String("conference_name", ev.ConferenceName),
-		slog.String("call_uuid", ev.CallUUID),
-		slog.String("member_id", ev.MemberID))
+	var ans http.Handler
+	err := Call(r.Context(), func(ctx context.Context, ev ConferenceEvent) (err error) {
+		ans, err = h.OnLeave(ctx, ev)
+		return err
+	}, *ev)
+	if err != nil {
+		return h.fail(w, r, ev, err)
+	}
+	h.debug(r.Context(), "vobizhook: callback handled", ev)
+	return h.answerWith(w, r, ans, OutcomeHandled, "the answer of OnLeave")
+}
+
+// answerWith serves ans (nil: the empty <Response>) as the answer, and
+// reports a 5xx from it as a failure.
+func (h *Handler) answerWith(w http.ResponseWriter, r *http.Request, ans http.Handler, kind OutcomeKind, what string) result {
+	if ans == nil {
+		ack(w)
+		return result{kind: kind, status: http.StatusOK}
+	}
+	sw := &statusWriter{ResponseWriter: w}
+	ans.ServeHTTP(sw, r)
+	if sw.status == 0 {
+		sw.WriteHeader(http.StatusOK)
+	}
+	if sw.status >= 500 {
+		h.logger().LogAttrs(r.Context(), slog.LevelError, "vobizhook: "+what+" answered a server error; the request counts as failed",
+			slog.Int("status", sw.status))
+		return result{kind: OutcomeFailed, status: sw.status, err: errAnswerFailed}
+	}
+	return result{kind: kind, status: sw.status}
+}
+
+// funcs returns the lifecycle funcs, as passed to a Tracker.
+func (h *Handler) funcs() Funcs {
+	return Funcs{OnEnter: h.OnEnter, OnExit: h.OnExit, OnStart: h.OnStart, OnEnd: h.OnEnd}
 }
 
 func (h *Handler) logger() *slog.Logger {
@@ -327,18 +269,4 @@ func (h *Handler) maxBodyBytes() int64 {
 		return h.MaxBodyBytes
 	}
 	return DefaultMaxBodyBytes
-}
-
-func ack(w http.ResponseWriter) {
-	w.Header()["Content-Type"] = xmlContentType
-	w.WriteHeader(http.StatusOK)
-	w.Write(ackBody)
-}
-
-func writePlain(w http.ResponseWriter, status int, msg string) {
-	h := w.Header()
-	h["Content-Type"] = plainContentType
-	h["X-Content-Type-Options"] = nosniff
-	w.WriteHeader(status)
-	fmt.Fprintln(w, msg)
 }

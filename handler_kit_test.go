@@ -66,13 +66,12 @@ func TestHandlerLogsHandledEventsAtDebug(t *testing.T) {
 	const token = "SECRET-TOKEN"
 	var logs bytes.Buffer
 	h := &vobizhook.Handler{
-		AuthToken:   token,
-		CallbackURL: "https://app.example/conference-events",
-		OnEnter:     func(context.Context, vobizhook.ConferenceEvent) error { return nil },
-		Logger:      slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: "https://app.example/conference-events"},
+		OnEnter:  func(context.Context, vobizhook.ConferenceEvent) error { return nil },
+		Logger:   slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
 	r := vobizhooktest.MustReadRequestFile(t, filepath.Join("testdata", "enter-live.http"))
-	vobizhooktest.MustResign(t, r, h.CallbackURL, token)
+	vobizhooktest.MustResign(t, r, h.Verifier.CallbackURL, token)
 	r.Header.Set("auth-token", token)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)

@@ -21,6 +21,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vobizhook/vobizhook/vobizxml"
 )
 
 // loadRequest reads a recorded raw HTTP/1.1 request from testdata.
@@ -206,7 +208,8 @@ func TestHandlerRefusesBadPayloads(t *testing.T) {
 			_, err := ParseConferenceEvent(loadRequest(t, tt.file))
 			require.ErrorIs(t, err, tt.is)
 			if tt.param != "" && tt.is != ErrMalformedForm {
-				pe, ok := errors.AsType[*ParamError](err)
+				var pe *ParamError
+				ok := errors.As(err, &pe)
 				require.True(t, ok, "errors.As *ParamError: %v", err)
 				assert.Equal(t, tt.param, pe.Param)
 			}
@@ -255,9 +258,7 @@ func TestHandlerStatuses(t *testing.T) {
 		{
 			name: "func panic is a 500 with the stack logged",
 			h: &Handler{OnEnter: func(context.Context, ConferenceEvent) error {
-				var m map[string]int
-				m["x"]++
-				return nil
+				panic(errors.New("assignment to entry in nil map"))
 			}},
 			req:    func() *http.Request { return formRequest(enter) },
 			status: 500, body: "internal error", notBody: "nil map", logWants: "handler_test.go",
@@ -420,7 +421,8 @@ func TestParseConferenceEventUsesParsedPostForm(t *testing.T) {
 
 func TestParseConferenceEventErrors(t *testing.T) {
 	_, err := ParseConferenceEvent(formRequest("ConferenceCurrentSize=abc&ConferenceAction=enter"))
-	pe, ok := errors.AsType[*ParamError](err)
+	var pe *ParamError
+	ok := errors.As(err, &pe)
 	require.True(t, ok)
 	assert.Equal(t, "ConferenceCurrentSize", pe.Param)
 	assert.ErrorIs(t, err, ErrInvalidParam)
@@ -448,17 +450,19 @@ func TestParseFormMatchesStdlib(t *testing.T) {
 	}
 }
 
-func TestNamedIndexMatchesNamedParams(t *testing.T) {
-	for i, name := range namedParams {
-		assert.Equal(t, i, namedIndex(name), name)
+func TestParamIndexMatchesRows(t *testing.T) {
+	for i, row := range params.rows {
+		assert.Equal(t, i, params.index(row.name), row.name)
 	}
-	assert.Equal(t, -1, namedIndex("SessionStart"))
+	assert.Equal(t, -1, params.index("SessionStart"))
+	assert.Equal(t, -1, params.index(strings.Repeat("x", 100)))
 }
 
 func TestFirstOffenderInWireOrder(t *testing.T) {
 	for range 20 { // map iteration order varies; the answer must not
 		_, err := ParseConferenceEvent(formRequest("Timestamp=1&Timestamp=2&ConferenceAction=a&ConferenceAction=b&CallUUID=%01"))
-		pe, ok := errors.AsType[*ParamError](err)
+		var pe *ParamError
+		ok := errors.As(err, &pe)
 		require.True(t, ok)
 		assert.Equal(t, "ConferenceAction", pe.Param)
 	}
@@ -472,7 +476,7 @@ func TestFormTagsMatchNamedParams(t *testing.T) {
 			tags = append(tags, tag)
 		}
 	}
-	assert.Equal(t, namedParams[:], tags)
+	assert.Equal(t, NamedParams(), tags)
 }
 
 func TestParseHardening(t *testing.T) {
@@ -494,7 +498,8 @@ func TestParseHardening(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseConferenceEvent(formRequest(tt.body))
 			require.ErrorIs(t, err, ErrInvalidParam)
-			pe, ok := errors.AsType[*ParamError](err)
+			var pe *ParamError
+			ok := errors.As(err, &pe)
 			require.True(t, ok)
 			assert.Equal(t, tt.param, pe.Param)
 			assert.Contains(t, err.Error(), tt.reason)
@@ -544,10 +549,10 @@ func TestParamErrorWithoutSentinel(t *testing.T) {
 }
 
 func TestHandlerAnswersWaitSound(t *testing.T) {
-	hold := NewResponse(Play{URL: "https://cdn.example/hold.mp3", Loop: LoopForever})
+	hold := vobizxml.NewResponse(vobizxml.Play{URL: "https://cdn.example/hold.mp3", Loop: vobizxml.LoopForever})
 	var other int
 	h := &Handler{
-		WaitSound: &hold,
+		WaitSound: hold,
 		OnOther:   func(context.Context, ConferenceEvent) error { other++; return nil },
 		Logger:    slog.New(slog.DiscardHandler),
 	}
@@ -561,8 +566,8 @@ func TestHandlerAnswersWaitSound(t *testing.T) {
 	w = serve(h, loadRequest(t, "enter-live.http"))
 	assert.Equal(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response></Response>\n", w.Body.String())
 
-	bad := NewResponse(Play{URL: "not a url"})
-	h.WaitSound = &bad
+	bad := vobizxml.NewResponse(vobizxml.Play{URL: "not a url"})
+	h.WaitSound = bad
 	w = serve(h, loadRequest(t, "waitsound-live.http"))
 	assert.Equal(t, http.StatusInternalServerError, w.Code)
 	assert.NotContains(t, w.Body.String(), "not a url")

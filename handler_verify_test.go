@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -97,6 +98,15 @@ func withV2(r *http.Request, token, base, nonce string) *http.Request {
 	return r
 }
 
+// vf returns h's Verifier, made on first use: the tests configure a
+// Handler's verification through it.
+func vf(h *Handler) *Verifier {
+	if h.Verifier == nil {
+		h.Verifier = &Verifier{}
+	}
+	return h.Verifier
+}
+
 // unreadBody fails the test if the handler reads it.
 type unreadBody struct{ t *testing.T }
 
@@ -106,7 +116,10 @@ func (b unreadBody) Read([]byte) (int, error) {
 }
 
 func TestHandlerRefusesUnverified(t *testing.T) {
-	account := func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL }
+	account := func(h *Handler) {
+		vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+		vf(h).CallbackURL = publicURL
+	}
 	tests := []struct {
 		name      string
 		configure func(*Handler)
@@ -117,9 +130,9 @@ func TestHandlerRefusesUnverified(t *testing.T) {
 			func() *http.Request { return callback(privateURL, enterBody) }, "missing signature"},
 		{"wrong token", account,
 			func() *http.Request { return withV3(callback(privateURL, enterBody), tokOld, publicURL, nonceA) }, "no signature matches"},
-		{"behind a proxy without CallbackURL", func(h *Handler) { h.AuthToken = tokAccount },
+		{"behind a proxy without CallbackURL", func(h *Handler) { vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount) },
 			func() *http.Request { return withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA) }, "set CallbackURL"},
-		{"forwarded headers not trusted", func(h *Handler) { h.AuthToken = tokAccount },
+		{"forwarded headers not trusted", func(h *Handler) { vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount) },
 			func() *http.Request {
 				r := withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)
 				r.Header.Set("X-Forwarded-Proto", "https")
@@ -152,14 +165,20 @@ func TestHandlerRefusesUnverified(t *testing.T) {
 				r.Header.Set(HeaderSignatureV3Nonce, nonceA)
 				return r
 			}, "no parent token"},
-		{"parent token only, signed with an unknown one", func(h *Handler) { h.ParentAuthToken = tokParent; h.CallbackURL = publicURL },
+		{"parent token only, signed with an unknown one", func(h *Handler) {
+			vf(h).ParentAuthTokens = append(vf(h).ParentAuthTokens, tokParent)
+			vf(h).CallbackURL = publicURL
+		},
 			func() *http.Request {
 				r := callback(privateURL, enterBody)
 				r.Header.Set(HeaderSignatureMAV3, v3(tokOld, publicURL, nonceA))
 				r.Header.Set(HeaderSignatureV3Nonce, nonceA)
 				return r
 			}, "no signature matches"},
-		{"rotation list only, no signature", func(h *Handler) { h.AuthTokens = []string{tokOld}; h.CallbackURL = publicURL },
+		{"rotation list only, no signature", func(h *Handler) {
+			vf(h).AuthTokens = append(vf(h).AuthTokens, []string{tokOld}...)
+			vf(h).CallbackURL = publicURL
+		},
 			func() *http.Request { return callback(privateURL, enterBody) }, "missing signature"},
 		{"verified before the body is read", account,
 			func() *http.Request {
@@ -207,37 +226,59 @@ func TestHandlerAcceptsSigned(t *testing.T) {
 		configure func(*Handler)
 		request   func() *http.Request
 	}{
-		{"V3 with CallbackURL behind a proxy", func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL },
+		{"V3 with CallbackURL behind a proxy", func(h *Handler) {
+			vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+			vf(h).CallbackURL = publicURL
+		},
 			func() *http.Request { return withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA) }},
-		{"V2 only", func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL },
+		{"V2 only", func(h *Handler) {
+			vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+			vf(h).CallbackURL = publicURL
+		},
 			func() *http.Request { return withV2(callback(privateURL, enterBody), tokAccount, publicURL, nonceA) }},
-		{"MA-V3 with ParentAuthToken only", func(h *Handler) { h.ParentAuthToken = tokParent; h.CallbackURL = publicURL },
+		{"MA-V3 with ParentAuthToken only", func(h *Handler) {
+			vf(h).ParentAuthTokens = append(vf(h).ParentAuthTokens, tokParent)
+			vf(h).CallbackURL = publicURL
+		},
 			func() *http.Request {
 				r := withV3(callback(privateURL, enterBody), "sub-account token", publicURL, nonceA)
 				r.Header.Set(HeaderSignatureMAV3, v3(tokParent, publicURL, nonceA))
 				return r
 			}},
-		{"MA-V2 with ParentAuthTokens", func(h *Handler) { h.ParentAuthTokens = []string{tokOld, tokParent}; h.CallbackURL = publicURL },
+		{"MA-V2 with ParentAuthTokens", func(h *Handler) {
+			vf(h).ParentAuthTokens = append(vf(h).ParentAuthTokens, []string{tokOld, tokParent}...)
+			vf(h).CallbackURL = publicURL
+		},
 			func() *http.Request {
 				r := callback(privateURL, enterBody)
 				r.Header.Set(HeaderSignatureMAV2, v2(tokParent, publicURL, nonceA))
 				r.Header.Set(HeaderSignatureV2Nonce, nonceA)
 				return r
 			}},
-		{"rotation: old token in AuthTokens", func(h *Handler) { h.AuthToken = tokAccount; h.AuthTokens = []string{tokOld}; h.CallbackURL = publicURL },
+		{"rotation: old token in AuthTokens", func(h *Handler) {
+			vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+			vf(h).AuthTokens = append(vf(h).AuthTokens, []string{tokOld}...)
+			vf(h).CallbackURL = publicURL
+		},
 			func() *http.Request { return withV3(callback(privateURL, enterBody), tokOld, publicURL, nonceA) }},
-		{"forwarded headers trusted", func(h *Handler) { h.AuthToken = tokAccount; h.TrustForwardedHeaders = true },
+		{"forwarded headers trusted", func(h *Handler) {
+			vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+			vf(h).TrustForwardedHeaders = true
+		},
 			func() *http.Request {
 				r := withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)
 				r.Header.Set("X-Forwarded-Proto", "https")
 				r.Header.Set("X-Forwarded-Host", "public.example")
 				return r
 			}},
-		{"URL rebuilt from a direct TLS request", func(h *Handler) { h.AuthToken = tokAccount },
+		{"URL rebuilt from a direct TLS request", func(h *Handler) { vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount) },
 			func() *http.Request {
 				return withV3(callback(publicURL+"?x=1", enterBody), tokAccount, publicURL, nonceA)
 			}},
-		{"GET: the query carries the event and is not signed", func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL },
+		{"GET: the query carries the event and is not signed", func(h *Handler) {
+			vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+			vf(h).CallbackURL = publicURL
+		},
 			func() *http.Request {
 				r := httptest.NewRequest(http.MethodGet, privateURL+"?"+enterBody, nil)
 				return withV3(r, tokAccount, publicURL, nonceA)
@@ -256,7 +297,7 @@ func TestHandlerAcceptsSigned(t *testing.T) {
 
 func TestHandlerRefusalBodyHidesTheURL(t *testing.T) {
 	for _, callbackURL := range []string{"", "https://secret-host.example/hooks/7f3a?k=v"} {
-		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL = tokAccount, callbackURL })
+		hs := newHarness(t, func(h *Handler) { vf(h).AuthTokens, vf(h).CallbackURL = []string{tokAccount}, callbackURL })
 		r := withV3(callback(privateURL, enterBody), tokOld, publicURL, nonceA)
 		r.Host = "internal-lb.corp:8080"
 		rec := hs.serve(t, r)
@@ -273,14 +314,14 @@ func TestHandlerRefusalBodyHidesTheURL(t *testing.T) {
 	}
 
 	// Other refusals still name the parameter at fault.
-	hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL = tokAccount, publicURL })
+	hs := newHarness(t, func(h *Handler) { vf(h).AuthTokens, vf(h).CallbackURL = []string{tokAccount}, publicURL })
 	rec := hs.serve(t, withV3(callback(privateURL, "ConferenceAction=enter&ConferenceCurrentSize=abc"), tokAccount, publicURL, nonceA))
 	assert.Equal(t, http.StatusBadRequest, rec.Code)
 	assert.Contains(t, rec.Body.String(), "ConferenceCurrentSize")
 }
 
-func TestHandlerWithoutTokenAcceptsUnsignedAndWarnsOnce(t *testing.T) {
-	hs := newHarness(t, func(h *Handler) { h.AuthTokens = []string{""} })
+func TestHandlerWithoutVerifierAcceptsUnsignedAndWarnsOnce(t *testing.T) {
+	hs := newHarness(t, func(h *Handler) {})
 	for range 3 {
 		rec := hs.serve(t, callback(privateURL, enterBody))
 		require.Equal(t, http.StatusOK, rec.Code)
@@ -294,11 +335,11 @@ func TestHandlerWithoutTokenAcceptsUnsignedAndWarnsOnce(t *testing.T) {
 	assert.Contains(t, lines[0], `"level":"WARN"`)
 }
 
-func TestHandlerRequireSignatures(t *testing.T) {
+func TestHandlerVerifierWithoutToken(t *testing.T) {
 	t.Run("no token: every request answered 500, nothing accepted", func(t *testing.T) {
-		// An AuthToken read from an unset environment variable must not
-		// turn verification off silently.
-		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.RequireSignatures = "", true })
+		// A token read from an unset environment variable must not turn
+		// verification off silently.
+		hs := newHarness(t, func(h *Handler) { vf(h).AuthTokens = []string{os.Getenv("VOBIZHOOK_TEST_UNSET_TOKEN")} })
 		for _, r := range []*http.Request{
 			callback(privateURL, enterBody),
 			withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA),
@@ -308,20 +349,20 @@ func TestHandlerRequireSignatures(t *testing.T) {
 			assert.Equal(t, "vobizhook: server misconfigured\n", rec.Body.String())
 		}
 		assert.Zero(t, hs.calls.Load())
-		lines := hs.logLines("RequireSignatures")
+		lines := hs.logLines("no auth token")
 		require.Len(t, lines, 2, "one Error per request")
 		assert.Contains(t, lines[0], `"level":"ERROR"`)
 		assert.Empty(t, hs.logLines("verification is off"))
 	})
 	t.Run("with a token it changes nothing", func(t *testing.T) {
-		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.RequireSignatures = tokAccount, publicURL, true })
+		hs := newHarness(t, func(h *Handler) { vf(h).AuthTokens, vf(h).CallbackURL = []string{tokAccount}, publicURL })
 		assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
 		assert.Equal(t, http.StatusForbidden, hs.serve(t, callback(privateURL, enterBody)).Code)
 		assert.EqualValues(t, 1, hs.calls.Load())
 	})
 	t.Run("a parent token alone satisfies it", func(t *testing.T) {
 		hs := newHarness(t, func(h *Handler) {
-			h.ParentAuthTokens, h.CallbackURL, h.RequireSignatures = []string{tokParent}, publicURL, true
+			vf(h).ParentAuthTokens, vf(h).CallbackURL = []string{tokParent}, publicURL
 		})
 		r := callback(privateURL, enterBody)
 		r.Header.Set(HeaderSignatureMAV3, v3(tokParent, publicURL, nonceA))
@@ -331,15 +372,18 @@ func TestHandlerRequireSignatures(t *testing.T) {
 }
 
 func TestHandlerReadsVerificationFieldsOnce(t *testing.T) {
-	hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL = tokAccount, publicURL })
+	hs := newHarness(t, func(h *Handler) { vf(h).AuthTokens, vf(h).CallbackURL = []string{tokAccount}, publicURL })
 	require.Equal(t, http.StatusForbidden, hs.serve(t, callback(privateURL, enterBody)).Code)
-	hs.h.AuthToken = "" // too late: the Handler does not fail open
+	hs.h.Verifier.AuthTokens = nil // too late: the Verifier does not fail open
 	assert.Equal(t, http.StatusForbidden, hs.serve(t, callback(privateURL, enterBody)).Code)
 	assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
 }
 
 func TestHandlerMisconfiguredCallbackURL(t *testing.T) {
-	hs := newHarness(t, func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = "conference-events" })
+	hs := newHarness(t, func(h *Handler) {
+		vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+		vf(h).CallbackURL = "conference-events"
+	})
 	rec := hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code, "the server's fault, and Vobiz retries")
 	assert.Equal(t, "vobizhook: server misconfigured\n", rec.Body.String())
@@ -351,7 +395,10 @@ func TestHandlerMisconfiguredCallbackURL(t *testing.T) {
 }
 
 func TestHandlerReplay(t *testing.T) {
-	hs := newHarness(t, func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL })
+	hs := newHarness(t, func(h *Handler) {
+		vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+		vf(h).CallbackURL = publicURL
+	})
 	rec := hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA))
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.EqualValues(t, 1, hs.calls.Load())
@@ -377,7 +424,10 @@ func TestHandlerReplay(t *testing.T) {
 func TestHandlerReplayWithOneSignatureStripped(t *testing.T) {
 	// Vobiz may use different V3 and V2 nonces; a replay that keeps only the
 	// V2 signature must not pass as new.
-	hs := newHarness(t, func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL })
+	hs := newHarness(t, func(h *Handler) {
+		vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+		vf(h).CallbackURL = publicURL
+	})
 	r := withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA), tokAccount, publicURL, nonceB)
 	require.Equal(t, http.StatusOK, hs.serve(t, r).Code)
 	for _, strip := range []string{HeaderSignatureV3, HeaderSignatureV2} {
@@ -394,7 +444,9 @@ func TestHandlerReplayWithOneSignatureStripped(t *testing.T) {
 // claimed, so the store cannot be flooded into forgetting real nonces.
 func TestHandlerNonceFloodWithUnverifiedNonce(t *testing.T) {
 	store := NewMemoryNonceStore(100)
-	hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
+	hs := newHarness(t, func(h *Handler) {
+		vf(h).AuthTokens, vf(h).CallbackURL, h.NonceStore = []string{tokAccount}, publicURL, store
+	})
 	signed := func(n3, n2 string) *http.Request {
 		return withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, n3), tokAccount, publicURL, n2)
 	}
@@ -421,7 +473,7 @@ func TestHandlerInFlightDuplicate(t *testing.T) {
 			started, finish := make(chan struct{}), make(chan struct{})
 			var attempts, succeeded atomic.Int32
 			hs := newHarness(t, func(h *Handler) {
-				h.AuthToken, h.CallbackURL = tokAccount, publicURL
+				vf(h).AuthTokens, vf(h).CallbackURL = []string{tokAccount}, publicURL
 				h.OnEnter = func(context.Context, ConferenceEvent) error {
 					if attempts.Add(1) == 1 {
 						close(started)
@@ -465,7 +517,10 @@ func TestHandlerInFlightDuplicate(t *testing.T) {
 }
 
 func TestHandlerReplayConcurrent(t *testing.T) {
-	hs := newHarness(t, func(h *Handler) { h.AuthToken = tokAccount; h.CallbackURL = publicURL })
+	hs := newHarness(t, func(h *Handler) {
+		vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+		vf(h).CallbackURL = publicURL
+	})
 	const n = 64
 	start := make(chan struct{})
 	codes := make(chan int, n)
@@ -505,8 +560,8 @@ func TestHandlerReleasesOnFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var attempts atomic.Int32
 			hs := newHarness(t, func(h *Handler) {
-				h.AuthToken = tokAccount
-				h.CallbackURL = publicURL
+				vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+				vf(h).CallbackURL = publicURL
 				h.OnEnter = func(context.Context, ConferenceEvent) error {
 					if attempts.Add(1) == 1 {
 						return tt.fail()
@@ -528,8 +583,8 @@ func TestHandlerReleasesOnFailure(t *testing.T) {
 func TestHandlerReleasesOnAbort(t *testing.T) {
 	var attempts atomic.Int32
 	hs := newHarness(t, func(h *Handler) {
-		h.AuthToken = tokAccount
-		h.CallbackURL = publicURL
+		vf(h).AuthTokens = append(vf(h).AuthTokens, tokAccount)
+		vf(h).CallbackURL = publicURL
 		h.OnEnter = func(context.Context, ConferenceEvent) error {
 			if attempts.Add(1) == 1 {
 				panic(http.ErrAbortHandler)
@@ -562,25 +617,25 @@ func (s *scriptedStore) record(call string, err error) error {
 	return err
 }
 
-func (s *scriptedStore) Claim(ctx context.Context, nonce string, lease time.Duration) (NonceState, error) {
+func (s *scriptedStore) Claim(ctx context.Context, nonce string, token uint64, lease time.Duration) (NonceState, error) {
 	if err := s.record("claim "+nonce+" "+lease.String(), s.claimErr); err != nil {
 		return NonceNew, err // a state a careless store might return: must be ignored
 	}
-	return s.MemoryNonceStore.Claim(ctx, nonce, lease)
+	return s.MemoryNonceStore.Claim(ctx, nonce, token, lease)
 }
 
-func (s *scriptedStore) Complete(ctx context.Context, nonce string, window time.Duration) error {
+func (s *scriptedStore) Complete(ctx context.Context, nonce string, token uint64, window time.Duration) error {
 	if err := s.record("complete "+nonce+" "+window.String(), s.completeErr); err != nil {
 		return err
 	}
-	return s.MemoryNonceStore.Complete(ctx, nonce, window)
+	return s.MemoryNonceStore.Complete(ctx, nonce, token, window)
 }
 
-func (s *scriptedStore) Release(ctx context.Context, nonce string) error {
+func (s *scriptedStore) Release(ctx context.Context, nonce string, token uint64) error {
 	if err := s.record("release "+nonce, s.releaseErr); err != nil {
 		return err
 	}
-	return s.MemoryNonceStore.Release(ctx, nonce)
+	return s.MemoryNonceStore.Release(ctx, nonce, token)
 }
 
 func TestHandlerNonceStore(t *testing.T) {
@@ -588,7 +643,7 @@ func TestHandlerNonceStore(t *testing.T) {
 	t.Run("both nonces claimed for the lease, completed for the window", func(t *testing.T) {
 		store := &scriptedStore{}
 		hs := newHarness(t, func(h *Handler) {
-			h.AuthToken, h.CallbackURL = tokAccount, publicURL
+			vf(h).AuthTokens, vf(h).CallbackURL = []string{tokAccount}, publicURL
 			h.NonceStore, h.ReplayWindow = store, 10*time.Minute
 		})
 		r := withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA), tokAccount, publicURL, nonceB)
@@ -600,14 +655,16 @@ func TestHandlerNonceStore(t *testing.T) {
 	})
 	t.Run("default window", func(t *testing.T) {
 		store := &scriptedStore{}
-		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
+		hs := newHarness(t, func(h *Handler) {
+			vf(h).AuthTokens, vf(h).CallbackURL, h.NonceStore = []string{tokAccount}, publicURL, store
+		})
 		require.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
 		assert.Equal(t, []string{"claim " + nonceA + " " + lease, "complete " + nonceA + " 24h0m0s"}, store.calls)
 	})
 	t.Run("failure releases", func(t *testing.T) {
 		store := &scriptedStore{}
 		hs := newHarness(t, func(h *Handler) {
-			h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store
+			vf(h).AuthTokens, vf(h).CallbackURL, h.NonceStore = []string{tokAccount}, publicURL, store
 			h.OnEnter = func(context.Context, ConferenceEvent) error { return errors.New("failed") }
 		})
 		assert.Equal(t, http.StatusInternalServerError, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
@@ -615,7 +672,9 @@ func TestHandlerNonceStore(t *testing.T) {
 	})
 	t.Run("claim error: 503, not dispatched", func(t *testing.T) {
 		store := &scriptedStore{claimErr: errors.New("redis: connection refused")}
-		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
+		hs := newHarness(t, func(h *Handler) {
+			vf(h).AuthTokens, vf(h).CallbackURL, h.NonceStore = []string{tokAccount}, publicURL, store
+		})
 		rec := hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA))
 		assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
 		assert.Zero(t, hs.calls.Load())
@@ -625,15 +684,19 @@ func TestHandlerNonceStore(t *testing.T) {
 	})
 	t.Run("claim error on the second nonce releases the first", func(t *testing.T) {
 		store := &failSecond{}
-		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
+		hs := newHarness(t, func(h *Handler) {
+			vf(h).AuthTokens, vf(h).CallbackURL, h.NonceStore = []string{tokAccount}, publicURL, store
+		})
 		r := withV2(withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA), tokAccount, publicURL, nonceB)
 		assert.Equal(t, http.StatusServiceUnavailable, hs.serve(t, r).Code)
-		state, _ := store.MemoryNonceStore.Claim(context.Background(), nonceA, time.Minute)
+		state, _ := store.MemoryNonceStore.Claim(context.Background(), nonceA, 1, time.Minute)
 		assert.Equal(t, NonceNew, state, "the first nonce was released")
 	})
 	t.Run("complete error is logged; the answer stays 200", func(t *testing.T) {
 		store := &scriptedStore{completeErr: errors.New("redis: timeout")}
-		hs := newHarness(t, func(h *Handler) { h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store })
+		hs := newHarness(t, func(h *Handler) {
+			vf(h).AuthTokens, vf(h).CallbackURL, h.NonceStore = []string{tokAccount}, publicURL, store
+		})
 		assert.Equal(t, http.StatusOK, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
 		lines := hs.logLines("recording a handled nonce failed")
 		require.Len(t, lines, 1)
@@ -642,7 +705,7 @@ func TestHandlerNonceStore(t *testing.T) {
 	t.Run("release error is logged", func(t *testing.T) {
 		store := &scriptedStore{releaseErr: errors.New("redis: timeout")}
 		hs := newHarness(t, func(h *Handler) {
-			h.AuthToken, h.CallbackURL, h.NonceStore = tokAccount, publicURL, store
+			vf(h).AuthTokens, vf(h).CallbackURL, h.NonceStore = []string{tokAccount}, publicURL, store
 			h.OnEnter = func(context.Context, ConferenceEvent) error { return errors.New("failed") }
 		})
 		assert.Equal(t, http.StatusInternalServerError, hs.serve(t, withV3(callback(privateURL, enterBody), tokAccount, publicURL, nonceA)).Code)
@@ -663,11 +726,11 @@ type failSecond struct {
 	n atomic.Int32
 }
 
-func (s *failSecond) Claim(ctx context.Context, nonce string, lease time.Duration) (NonceState, error) {
+func (s *failSecond) Claim(ctx context.Context, nonce string, token uint64, lease time.Duration) (NonceState, error) {
 	if s.n.Add(1) > 1 {
 		return NonceNew, errors.New("store unavailable")
 	}
-	return s.MemoryNonceStore.Claim(ctx, nonce, lease)
+	return s.MemoryNonceStore.Claim(ctx, nonce, token, lease)
 }
 
 func TestRequestPath(t *testing.T) {
@@ -690,10 +753,9 @@ func BenchmarkHandlerSigned(b *testing.B) {
 	// verified, claimed and dispatched.
 	newHandler := func() *Handler {
 		return &Handler{
-			AuthToken:   tokAccount,
-			CallbackURL: publicURL,
-			Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-			OnEnter:     func(context.Context, ConferenceEvent) error { return nil },
+			Verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: publicURL},
+			Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+			OnEnter:  func(context.Context, ConferenceEvent) error { return nil },
 		}
 	}
 	type signed struct{ nonce, sig []string }

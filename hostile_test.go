@@ -502,10 +502,9 @@ func readHostileManifest(t *testing.T) []manifestCase {
 func hostileHandler(logs io.Writer, dispatched *atomic.Int32) *vobizhook.Handler {
 	count := func(context.Context, vobizhook.ConferenceEvent) error { dispatched.Add(1); return nil }
 	return &vobizhook.Handler{
-		AuthToken:   hostileToken,
-		CallbackURL: hostileURL,
-		Logger:      slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		OnEnter:     count, OnExit: count, OnStart: count, OnEnd: count, OnOther: count,
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{hostileToken}, CallbackURL: hostileURL},
+		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		OnEnter:  count, OnExit: count, OnStart: count, OnEnd: count, OnOther: count,
 	}
 }
 

@@ -38,16 +38,19 @@ func newTestStore(max int) (*MemoryNonceStore, *fakeClock) {
 	return s, clk
 }
 
+// tok is the token of the claims these tests make, unless they say.
+const tok = 1
+
 func claim(t *testing.T, s NonceStore, nonce string, lease time.Duration) NonceState {
 	t.Helper()
-	state, err := s.Claim(context.Background(), nonce, lease)
+	state, err := s.Claim(context.Background(), nonce, tok, lease)
 	require.NoError(t, err)
 	return state
 }
 
 func complete(t *testing.T, s NonceStore, nonce string, window time.Duration) {
 	t.Helper()
-	require.NoError(t, s.Complete(context.Background(), nonce, window))
+	require.NoError(t, s.Complete(context.Background(), nonce, tok, window))
 }
 
 func TestMemoryNonceStoreClaimCompleteRelease(t *testing.T) {
@@ -58,11 +61,11 @@ func TestMemoryNonceStoreClaimCompleteRelease(t *testing.T) {
 	assert.Equal(t, NonceNew, claim(t, s, "b", time.Minute), "another nonce")
 	complete(t, s, "a", time.Hour)
 	assert.Equal(t, NonceDone, claim(t, s, "a", time.Minute), "completed")
-	require.NoError(t, s.Release(ctx, "b"))
+	require.NoError(t, s.Release(ctx, "b", tok))
 	assert.Equal(t, NonceNew, claim(t, s, "b", time.Minute), "claim after release")
-	require.NoError(t, s.Release(ctx, "a"))
-	assert.Equal(t, NonceNew, claim(t, s, "a", time.Minute), "a done nonce released")
-	require.NoError(t, s.Release(ctx, "never-claimed"))
+	require.NoError(t, s.Release(ctx, "a", tok))
+	assert.Equal(t, NonceDone, claim(t, s, "a", time.Minute), "a done nonce is not released: a success is never undone")
+	require.NoError(t, s.Release(ctx, "never-claimed", tok))
 	complete(t, s, "never-claimed", time.Hour)
 	assert.Equal(t, NonceDone, claim(t, s, "never-claimed", time.Minute), "Complete without a claim records it")
 	assert.Equal(t, 3, s.Len())
@@ -157,7 +160,7 @@ func TestMemoryNonceStoreConcurrent(t *testing.T) {
 	for range goroutines {
 		wg.Go(func() {
 			for i := range nonces {
-				if state, _ := s.Claim(context.Background(), strconv.Itoa(i), time.Minute); state == NonceNew {
+				if state, _ := s.Claim(context.Background(), strconv.Itoa(i), uint64(i+1), time.Minute); state == NonceNew {
 					wins[i].Add(1)
 				}
 			}
@@ -193,7 +196,7 @@ func TestMemoryNonceStoreStaysBounded(t *testing.T) {
 		n := strconv.Itoa(i)
 		require.Equal(t, NonceNew, claim(t, s, n, time.Hour))
 		if i%2 == 0 {
-			require.NoError(t, s.Release(context.Background(), n))
+			require.NoError(t, s.Release(context.Background(), n, tok))
 		}
 		require.LessOrEqual(t, s.Len(), 10, "after %d claims", i+1)
 	}
@@ -287,10 +290,10 @@ func BenchmarkMemoryNonceStoreClaimComplete(b *testing.B) {
 	for b.Loop() {
 		n := nonces[i&(len(nonces)-1)]
 		i++
-		if _, err := s.Claim(ctx, n, time.Minute); err != nil {
+		if _, err := s.Claim(ctx, n, tok, time.Minute); err != nil {
 			b.Fatal(err)
 		}
-		if err := s.Complete(ctx, n, time.Hour); err != nil {
+		if err := s.Complete(ctx, n, tok, time.Hour); err != nil {
 			b.Fatal(err)
 		}
 	}

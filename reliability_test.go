@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/track"
 	"github.com/vobizhook/vobizhook/vobizhooktest"
 )
 
@@ -135,12 +136,6 @@ func (s *statusLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	s.next.ServeHTTP(sw, r)
-}
-
-func (s *statusLog) count(code int) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.codes[code]
 }
 
 func (s *statusLog) counts() map[int]int {
@@ -256,13 +251,13 @@ func runWorkers(workers, n int, work func(i int)) {
 // signedServer starts a real server for a Handler verifying relToken.
 func signedServer(t *testing.T, h *vobizhook.Handler) (*httptest.Server, *statusLog) {
 	t.Helper()
-	h.AuthToken = relToken
+	h.Verifier = &vobizhook.Verifier{AuthTokens: []string{relToken}}
 	if h.Logger == nil {
 		h.Logger = slog.New(slog.DiscardHandler)
 	}
 	sl := &statusLog{next: h}
 	srv := httptest.NewServer(sl)
-	h.CallbackURL = srv.URL + relPath
+	h.Verifier.CallbackURL = srv.URL + relPath
 	return srv, sl
 }
 
@@ -278,7 +273,7 @@ func TestReliabilityLoadNothingLost(t *testing.T) {
 	h := &vobizhook.Handler{OnEnter: disp.fn, OnExit: disp.fn}
 	srv, sl := signedServer(t, h)
 	var reqs []*http.Request
-	for _, c := range scenarioRequests(t, h.CallbackURL, conferences, 40, vobizhooktest.Scenario{}) {
+	for _, c := range scenarioRequests(t, h.Verifier.CallbackURL, conferences, 40, vobizhooktest.Scenario{}) {
 		reqs = append(reqs, c...)
 	}
 	client := newClient(clients, 10*time.Second)
@@ -327,7 +322,7 @@ func TestReliabilityRetriesDispatchOnce(t *testing.T) {
 			h := &vobizhook.Handler{OnEnter: disp.fn, OnExit: disp.fn}
 			srv, sl := signedServer(t, h)
 			var reqs []*http.Request
-			for _, c := range scenarioRequests(t, h.CallbackURL, scale(10, 100), 25, vobizhooktest.Scenario{}) {
+			for _, c := range scenarioRequests(t, h.Verifier.CallbackURL, scale(10, 100), 25, vobizhooktest.Scenario{}) {
 				reqs = append(reqs, c...)
 			}
 			client := newClient(32, 10*time.Second)
@@ -407,7 +402,7 @@ func (l *lifecycleLog) handler() *vobizhook.Handler {
 		return ev.ConferenceUUID + "|" + ev.CallUUID + "|" + ev.MemberID
 	}
 	return &vobizhook.Handler{
-		Tracker: &vobizhook.Tracker{},
+		Tracker: &track.Tracker{},
 		OnStart: count(l.starts, conf), OnEnd: count(l.ends, conf),
 		OnEnter: count(l.enter, member), OnExit: count(l.exits, member),
 	}
@@ -428,7 +423,7 @@ func TestReliabilityRetriesWithTracker(t *testing.T) {
 				srv, _ := signedServer(t, h)
 				conferences, participants := scale(8, 120), 10
 				sc := vobizhooktest.Scenario{Style: style, Shuffle: true, Duplicates: 0.5}
-				rooms := scenarioRequests(t, h.CallbackURL, conferences, participants, sc)
+				rooms := scenarioRequests(t, h.Verifier.CallbackURL, conferences, participants, sc)
 				client := newClient(32, 10*time.Second)
 				runWorkers(8, len(rooms), func(i int) {
 					rng := rand.New(rand.NewPCG(11, uint64(i)))
@@ -498,7 +493,7 @@ func TestReliabilitySlowCallbackContextCancelled(t *testing.T) {
 	}}
 	srv, sl := signedServer(t, h)
 	sl.done = make(chan int, 8)
-	r := vobizhooktest.MustNewRequest(t, enter, vobizhooktest.WithURL(h.CallbackURL), vobizhooktest.WithAuthToken(relToken))
+	r := vobizhooktest.MustNewRequest(t, enter, vobizhooktest.WithURL(h.Verifier.CallbackURL), vobizhooktest.WithAuthToken(relToken))
 
 	impatient := newClient(1, 200*time.Millisecond) // Vobiz's 3 s, scaled down
 	_, err := send(impatient, r)
@@ -543,7 +538,7 @@ func TestReliabilityRetryDuringSlowCallback(t *testing.T) {
 	}}
 	srv, sl := signedServer(t, h)
 	sl.done = make(chan int, 8)
-	r := vobizhooktest.MustNewRequest(t, enter, vobizhooktest.WithURL(h.CallbackURL), vobizhooktest.WithAuthToken(relToken))
+	r := vobizhooktest.MustNewRequest(t, enter, vobizhooktest.WithURL(h.Verifier.CallbackURL), vobizhooktest.WithAuthToken(relToken))
 
 	impatient := newClient(1, 200*time.Millisecond)
 	_, err := send(impatient, r)
@@ -585,7 +580,7 @@ func TestReliabilityPanicsUnderLoad(t *testing.T) {
 	h := &vobizhook.Handler{OnEnter: fn, OnExit: fn, Logger: slog.New(slog.NewJSONHandler(&logs, nil))}
 	srv, sl := signedServer(t, h)
 	var reqs []*http.Request
-	for _, c := range scenarioRequests(t, h.CallbackURL, scale(10, 100), 25, vobizhooktest.Scenario{}) {
+	for _, c := range scenarioRequests(t, h.Verifier.CallbackURL, scale(10, 100), 25, vobizhooktest.Scenario{}) {
 		reqs = append(reqs, c...)
 	}
 	client := newClient(16, 10*time.Second)
@@ -651,7 +646,7 @@ func TestReliabilityDisconnectMidBody(t *testing.T) {
 	for i := range n {
 		ev := enter
 		ev.CallUUID = fmt.Sprintf("call-%d", i)
-		head, body := rawRequest(t, h.CallbackURL, ev)
+		head, body := rawRequest(t, h.Verifier.CallbackURL, ev)
 		wg.Go(func() {
 			conn, err := net.Dial("tcp", addr)
 			if !assert.NoError(t, err) {
@@ -681,7 +676,7 @@ func TestReliabilityDisconnectMidBody(t *testing.T) {
 	assert.Zero(t, disp.total(), "nothing dispatched")
 
 	client := newClient(1, 5*time.Second)
-	code, err := send(client, vobizhooktest.MustNewRequest(t, enter, vobizhooktest.WithURL(h.CallbackURL), vobizhooktest.WithAuthToken(relToken)))
+	code, err := send(client, vobizhooktest.MustNewRequest(t, enter, vobizhooktest.WithURL(h.Verifier.CallbackURL), vobizhooktest.WithAuthToken(relToken)))
 	require.NoError(t, err)
 	assert.Equal(t, 200, code, "the server still serves")
 	assert.Equal(t, 1, disp.total())
@@ -708,18 +703,18 @@ func hardenedServer(h http.Handler, scaleDown time.Duration) *http.Server {
 func TestReliabilitySlowClientCutOff(t *testing.T) {
 	before := runtime.NumGoroutine()
 	var disp dispatchLog
-	h := &vobizhook.Handler{OnEnter: disp.fn, AuthToken: relToken, Logger: slog.New(slog.DiscardHandler)}
+	h := &vobizhook.Handler{OnEnter: disp.fn, Verifier: &vobizhook.Verifier{AuthTokens: []string{relToken}}, Logger: slog.New(slog.DiscardHandler)}
 	sl := &statusLog{next: h, done: make(chan int, 8)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	srv := hardenedServer(sl, 40) // ReadHeaderTimeout 125 ms, ReadTimeout 250 ms
-	h.CallbackURL = "http://" + ln.Addr().String() + relPath
+	h.Verifier.CallbackURL = "http://" + ln.Addr().String() + relPath
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
 	slow := enter
 	slow.ConferenceName = strings.Repeat("x", 200) // a trickle of 5 s at least
-	head, body := rawRequest(t, h.CallbackURL, slow)
+	head, body := rawRequest(t, h.Verifier.CallbackURL, slow)
 	tests := []struct {
 		name     string
 		upfront  []byte // written at once
@@ -797,8 +792,8 @@ func TestReliabilityTenThousandUnknownParams(t *testing.T) {
 	var got vobizhook.ConferenceEvent
 	var calls int
 	h := &vobizhook.Handler{
-		AuthToken: relToken, CallbackURL: vobizhooktest.DefaultURL,
-		Logger: slog.New(slog.DiscardHandler),
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{relToken}, CallbackURL: vobizhooktest.DefaultURL},
+		Logger:   slog.New(slog.DiscardHandler),
 		OnEnter: func(_ context.Context, ev vobizhook.ConferenceEvent) error {
 			calls++
 			got = ev
@@ -825,9 +820,9 @@ func TestReliabilityTenThousandUnknownParams(t *testing.T) {
 func BenchmarkHandlerTenThousandUnknownParams(b *testing.B) {
 	body, _ := tenThousandParams()
 	h := &vobizhook.Handler{
-		AuthToken: relToken, CallbackURL: vobizhooktest.DefaultURL,
-		Logger:  slog.New(slog.DiscardHandler),
-		OnEnter: func(context.Context, vobizhook.ConferenceEvent) error { return nil },
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{relToken}, CallbackURL: vobizhooktest.DefaultURL},
+		Logger:   slog.New(slog.DiscardHandler),
+		OnEnter:  func(context.Context, vobizhook.ConferenceEvent) error { return nil },
 	}
 	w := httptest.NewRecorder()
 	b.SetBytes(int64(len(body)))

@@ -478,11 +478,11 @@ func TestVerifyVectors(t *testing.T) {
 			wantErr:  ErrInvalidCallbackURL,
 		},
 		{
-			name:     "CallbackURL with user info",
+			name:     "CallbackURL with user info, signed for another URL",
 			verifier: &Verifier{AuthTokens: []string{tokAccount}, CallbackURL: "https://user:" + tokOld + "@public.example/cb"},
 			target:   privateURL,
 			headers:  hdr{"X-Vobiz-Signature-V3": one(v3(tokAccount, publicURL, nonceA)), "X-Vobiz-Signature-V3-Nonce": one(nonceA)},
-			wantErr:  ErrInvalidCallbackURL,
+			wantErr:  ErrInvalidSignature, // and the password is not in the message: assertNoSecrets
 		},
 	}
 	for _, tt := range tests {
@@ -543,9 +543,11 @@ func TestVerifyMessageNamesTheURL(t *testing.T) {
 	assert.Contains(t, err.Error(), "http://10.0.0.5:8080/conference-events", "no query")
 	assert.Contains(t, err.Error(), "CallbackURL")
 
-	_, err = (&Verifier{AuthTokens: []string{tokAccount}, CallbackURL: "https://user:pw@x.example/cb"}).Verify(r)
-	require.ErrorIs(t, err, ErrInvalidCallbackURL)
-	assert.NotContains(t, err.Error(), "pw")
+	_, err = (&Verifier{AuthTokens: []string{tokAccount}, CallbackURL: "https://user:pw-secret@x.example/cb"}).Verify(r)
+	require.ErrorIs(t, err, ErrInvalidSignature)
+	assert.Contains(t, err.Error(), "https://x.example/cb", "the URL tried, without its user info")
+	assert.NotContains(t, err.Error(), "pw-secret")
+	assert.NotContains(t, err.Error(), "user:")
 }
 
 func TestVerifyStripPrefix(t *testing.T) {
@@ -577,13 +579,14 @@ func TestBaseURL(t *testing.T) {
 		{"HTTPS://Public.Example/Path", "https://Public.Example/Path"},
 		{"http://[::1]:8080/cb", "http://[::1]:8080/cb"},
 		{"https://public.example", "https://public.example"},
+		{"https://a:b@public.example/", "https://public.example/"}, // user info is not part of the base URL
 	}
 	for _, tt := range tests {
 		got, err := BaseURL(tt.in)
 		require.NoError(t, err, tt.in)
 		assert.Equal(t, tt.want, got, tt.in)
 	}
-	for _, bad := range []string{"", "public.example/cb", "/cb", "ftp://public.example/cb", "https:///cb", "https://a:b@public.example/", "https://public.example/%zz", "mailto:x@example.com"} {
+	for _, bad := range []string{"", "public.example/cb", "/cb", "ftp://public.example/cb", "https:///cb", "https://public.example/%zz", "mailto:x@example.com"} {
 		_, err := BaseURL(bad)
 		assert.ErrorIs(t, err, ErrInvalidCallbackURL, "%q", bad)
 	}
@@ -748,47 +751,48 @@ func BenchmarkVerify(b *testing.B) {
 
 func TestNoncesNilStore(t *testing.T) {
 	n := Nonces{V3: nonceA}
-	state, err := n.Claim(t.Context(), nil, time.Minute)
+	c, err := n.Claim(t.Context(), nil, time.Minute)
 	assert.Error(t, err)
-	assert.Equal(t, NonceInProgress, state, "never NonceNew with an error")
-	assert.Error(t, n.Complete(t.Context(), nil, time.Minute))
-	assert.Error(t, n.Release(t.Context(), nil))
-	state, err = Nonces{}.Claim(t.Context(), NewMemoryNonceStore(1), time.Minute)
+	assert.Equal(t, NonceInProgress, c.State, "never NonceNew with an error")
+	assert.NoError(t, c.Complete(t.Context(), time.Minute), "a claim that is not NonceNew completes nothing")
+	assert.NoError(t, c.Release(t.Context()))
+	c, err = Nonces{}.Claim(t.Context(), NewMemoryNonceStore(1), time.Minute)
 	require.NoError(t, err)
-	assert.Equal(t, NonceNew, state, "no nonce: nothing to claim")
+	assert.Equal(t, NonceNew, c.State, "no nonce: nothing to claim")
+	assert.NoError(t, c.Complete(t.Context(), time.Minute))
 }
 
 func TestNoncesTwoPhase(t *testing.T) {
 	ctx := t.Context()
 	both := Nonces{V3: nonceA, V2: nonceB}
 	claimOne := func(s NonceStore, nonce string) NonceState {
-		st, err := s.Claim(ctx, nonce, time.Minute)
+		st, err := s.Claim(ctx, nonce, 99, time.Minute)
 		require.NoError(t, err)
 		return st
+	}
+	claim := func(s NonceStore, n Nonces, lease time.Duration) Claim {
+		c, err := n.Claim(ctx, s, lease)
+		require.NoError(t, err)
+		return c
 	}
 
 	t.Run("claim, complete, replays", func(t *testing.T) {
 		s := NewMemoryNonceStore(10)
-		st, err := both.Claim(ctx, s, time.Minute)
-		require.NoError(t, err)
-		require.Equal(t, NonceNew, st)
+		c := claim(s, both, time.Minute)
+		require.Equal(t, NonceNew, c.State)
 		for _, n := range []Nonces{both, {V3: nonceA}, {V2: nonceB}} {
-			st, err := n.Claim(ctx, s, time.Minute)
-			require.NoError(t, err)
-			assert.Equal(t, NonceInProgress, st, "%+v while the first is running", n)
+			assert.Equal(t, NonceInProgress, claim(s, n, time.Minute).State, "%+v while the first is running", n)
 		}
-		require.NoError(t, both.Complete(ctx, s, time.Hour))
+		require.NoError(t, c.Complete(ctx, time.Hour))
 		for _, n := range []Nonces{both, {V3: nonceA}, {V2: nonceB}} {
-			st, err := n.Claim(ctx, s, time.Minute)
-			require.NoError(t, err)
-			assert.Equal(t, NonceDone, st, "%+v once handled", n)
+			assert.Equal(t, NonceDone, claim(s, n, time.Minute).State, "%+v once handled", n)
 		}
 	})
 	t.Run("release", func(t *testing.T) {
 		s := NewMemoryNonceStore(10)
-		st, _ := both.Claim(ctx, s, time.Minute)
-		require.Equal(t, NonceNew, st)
-		require.NoError(t, both.Release(ctx, s))
+		c := claim(s, both, time.Minute)
+		require.Equal(t, NonceNew, c.State)
+		require.NoError(t, c.Release(ctx))
 		assert.Equal(t, NonceNew, claimOne(s, nonceA))
 		assert.Equal(t, NonceNew, claimOne(s, nonceB))
 	})
@@ -797,24 +801,47 @@ func TestNoncesTwoPhase(t *testing.T) {
 			s := NewMemoryNonceStore(10)
 			require.Equal(t, NonceNew, claimOne(s, nonceB))
 			if second == NonceDone {
-				require.NoError(t, s.Complete(ctx, nonceB, time.Hour))
+				require.NoError(t, s.Complete(ctx, nonceB, 99, time.Hour))
 			}
-			st, err := both.Claim(ctx, s, time.Minute)
-			require.NoError(t, err)
-			assert.Equal(t, second, st)
+			assert.Equal(t, second, claim(s, both, time.Minute).State)
 			assert.Equal(t, NonceNew, claimOne(s, nonceA), "the V3 nonce is free again")
 		}
 	})
 	t.Run("zero lease and window mean the defaults", func(t *testing.T) {
 		s, clk := newTestStore(10)
-		st, err := both.Claim(ctx, s, 0)
-		require.NoError(t, err)
-		require.Equal(t, NonceNew, st)
+		c := claim(s, both, 0)
+		require.Equal(t, NonceNew, c.State)
 		clk.advance(DefaultNonceLease - time.Second)
 		assert.Equal(t, NonceInProgress, claimOne(s, nonceA), "claimed for DefaultNonceLease, not for nothing")
-		require.NoError(t, both.Complete(ctx, s, -1))
+		require.NoError(t, c.Complete(ctx, -1))
 		clk.advance(DefaultReplayWindow - time.Second)
 		assert.Equal(t, NonceDone, claimOne(s, nonceB), "completed for DefaultReplayWindow")
+	})
+	t.Run("a claim acts only on itself", func(t *testing.T) {
+		// Delivery A outlives its lease; retry B claims and succeeds; then
+		// A fails: A's release must not erase B's success, or copy C
+		// would be dispatched a third time.
+		s, clk := newTestStore(10)
+		a := claim(s, both, time.Minute)
+		require.Equal(t, NonceNew, a.State)
+		clk.advance(time.Minute)
+		b := claim(s, both, time.Minute)
+		require.Equal(t, NonceNew, b.State, "A's lease is over")
+		require.NoError(t, b.Complete(ctx, time.Hour))
+		require.NoError(t, a.Release(ctx))
+		assert.Equal(t, NonceDone, claim(s, both, time.Minute).State, "C is acknowledged, not dispatched")
+
+		// And while B is running, A's release does not free B's claim.
+		s, clk = newTestStore(10)
+		a = claim(s, both, time.Minute)
+		clk.advance(time.Minute)
+		b = claim(s, both, time.Minute)
+		require.Equal(t, NonceNew, b.State)
+		require.NoError(t, a.Release(ctx))
+		assert.Equal(t, NonceInProgress, claim(s, both, time.Minute).State, "B still holds it")
+		// A late success of A is still recorded: a success is never lost.
+		require.NoError(t, a.Complete(ctx, time.Hour))
+		assert.Equal(t, NonceDone, claim(s, both, time.Minute).State)
 	})
 }
 

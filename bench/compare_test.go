@@ -91,10 +91,9 @@ var harness = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.
 
 func newVobizhook() *vobizhook.Handler {
 	return &vobizhook.Handler{
-		AuthToken:   authToken,
-		CallbackURL: callbackURL,
-		OnEnter:     func(context.Context, vobizhook.ConferenceEvent) error { return nil },
-		Logger:      slog.New(slog.DiscardHandler),
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{authToken}, CallbackURL: callbackURL},
+		OnEnter:  func(context.Context, vobizhook.ConferenceEvent) error { return nil },
+		Logger:   slog.New(slog.DiscardHandler),
 	}
 }
 
@@ -108,11 +107,11 @@ func noReplay(h *vobizhook.Handler) *vobizhook.Handler {
 
 type forgetfulStore struct{}
 
-func (forgetfulStore) Claim(context.Context, string, time.Duration) (vobizhook.NonceState, error) {
+func (forgetfulStore) Claim(context.Context, string, uint64, time.Duration) (vobizhook.NonceState, error) {
 	return vobizhook.NonceNew, nil
 }
-func (forgetfulStore) Complete(context.Context, string, time.Duration) error { return nil }
-func (forgetfulStore) Release(context.Context, string) error                 { return nil }
+func (forgetfulStore) Complete(context.Context, string, uint64, time.Duration) error { return nil }
+func (forgetfulStore) Release(context.Context, string, uint64) error                 { return nil }
 
 // naiveVerify is the V3 check a user writes from Vobiz's documentation.
 func naiveVerify(r *http.Request) bool {

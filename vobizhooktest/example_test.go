@@ -14,8 +14,7 @@ import (
 // serve it to a Handler that verifies signatures.
 func ExampleNewRequest() {
 	h := &vobizhook.Handler{
-		AuthToken:   "test-token",
-		CallbackURL: "https://app.example/conference-events",
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{"test-token"}, CallbackURL: "https://app.example/conference-events"},
 		OnEnter: func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
 			fmt.Printf("%s joined %s as member %s (first: %t)\n", ev.From, ev.ConferenceName, ev.MemberID, ev.FirstMember)
 			return nil
@@ -71,8 +70,7 @@ func ExampleResign() {
 		return
 	}
 	h := &vobizhook.Handler{
-		AuthToken:   "test-token",
-		CallbackURL: "https://app.example/conference-events",
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{"test-token"}, CallbackURL: "https://app.example/conference-events"},
 		OnExit: func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
 			fmt.Printf("member %s left; room empty: %t\n", ev.MemberID, ev.LastMember)
 			return nil
@@ -104,10 +102,9 @@ func ExampleScenario() {
 		return nil
 	}
 	h := &vobizhook.Handler{
-		AuthToken:   "test-token",
-		CallbackURL: "https://app.example/conference-events",
-		OnEnter:     count,
-		OnExit:      count,
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{"test-token"}, CallbackURL: "https://app.example/conference-events"},
+		OnEnter:  count,
+		OnExit:   count,
 	}
 	for _, r := range reqs {
 		h.ServeHTTP(httptest.NewRecorder(), r)

@@ -63,11 +63,13 @@ func (r *Roster) InRoom(room string) []string {
 // The README's example, verbatim.
 func TestConferenceRoster(t *testing.T) {
 	roster := NewRoster() // your code
-	h := &vobizhook.Handler{AuthToken: "test-token", CallbackURL: "https://app.example/conference-events",
-		OnEnter: roster.Enter, OnExit: roster.Exit}
+	h := &vobizhook.Handler{
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{"test-token"}, CallbackURL: "https://app.example/conference-events"},
+		OnEnter:  roster.Enter, OnExit: roster.Exit,
+	}
 
 	sc := vobizhooktest.Scenario{Room: "WeeklyStandup", Participants: 5, Seed: 1, Shuffle: true, Duplicates: 0.2}
-	for _, r := range sc.MustRequests(t, vobizhooktest.WithURL(h.CallbackURL), vobizhooktest.WithAuthToken("test-token")) {
+	for _, r := range sc.MustRequests(t, vobizhooktest.WithURL(h.Verifier.CallbackURL), vobizhooktest.WithAuthToken("test-token")) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		require.Equal(t, http.StatusOK, w.Code)

@@ -230,7 +230,7 @@ func ClientRequest(r *http.Request) (*http.Request, error) {
 // [EncodeEventIn] for another zone).
 //
 // ConferenceCurrentSize is sent when CurrentSize is positive. A size of 0
-// means "the room is empty" to a receiver (vobizhook.Tracker ends the
+// means "the room is empty" to a receiver (track.Tracker ends the
 // conference on it), so it is sent only when ev.Params also carries a
 // non-empty ConferenceCurrentSize, as a parsed classic event does: the zero
 // CurrentSize of a struct literal that never set it is not mistaken for an
@@ -295,13 +295,9 @@ func EncodeEventIn(ev vobizhook.ConferenceEvent, loc *time.Location) string {
 	return b.String()
 }
 
-// namedParams are the parameters ConferenceEvent's fields model.
-var namedParams = []string{
-	"ConferenceAction", "Event", "ConferenceUUID", "ConferenceName",
-	"ConferenceMemberID", "CallUUID", "From", "To", "Direction", "CallStatus",
-	"ConferenceCurrentSize", "ConferenceFirstMember", "ConferenceLastMember",
-	"Timestamp", "RecordingUrl",
-}
+// namedParams are the parameters ConferenceEvent's fields model: the
+// core's table, not a copy kept in step by hand.
+var namedParams = vobizhook.NamedParams()
 
 // liveExtras are the call-level parameters of a live enter, in Vobiz's order.
 var liveExtras = []string{"ALegUUID", "ALegRequestUUID", "RequestUUID", "ParentAuthID", "BillRate", "SessionStart"}

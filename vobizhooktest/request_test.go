@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/track"
 	"github.com/vobizhook/vobizhook/vobizhooktest"
 )
 
@@ -75,15 +76,8 @@ func sameEvent(t *testing.T, want, got vobizhook.ConferenceEvent) {
 }
 
 // isNamed reports whether a ConferenceEvent field models the parameter
-// name, from the fields' form tags.
-func isNamed(name string) bool {
-	for f := range reflect.TypeFor[vobizhook.ConferenceEvent]().Fields() {
-		if f.Tag.Get("form") == name {
-			return true
-		}
-	}
-	return false
-}
+// name.
+func isNamed(name string) bool { return slices.Contains(vobizhook.NamedParams(), name) }
 
 func TestNewRequestRoundTrip(t *testing.T) {
 	ist := time.FixedZone("IST", 5*3600+1800)
@@ -205,7 +199,7 @@ func TestEncodeEventOptionalParameters(t *testing.T) {
 // a Tracker that the room is empty: the conference goes on while a member
 // remains. A classic end built by Scenario (size 0 carried) does end it.
 func TestZeroSizeDoesNotEndConference(t *testing.T) {
-	tr := &vobizhook.Tracker{}
+	tr := &track.Tracker{}
 	h := &vobizhook.Handler{Tracker: tr, Logger: discardLogger}
 	serve := func(ev vobizhook.ConferenceEvent) {
 		t.Helper()
@@ -220,7 +214,8 @@ func TestZeroSizeDoesNotEndConference(t *testing.T) {
 	} {
 		serve(ev)
 	}
-	c, ok := tr.Conference("c")
+	c, ok, err := tr.Conference(t.Context(), "c")
+	require.NoError(t, err)
 	require.True(t, ok)
 	assert.False(t, c.Ended, "ended by a size nobody set (reason %s)", c.EndReason)
 	assert.Equal(t, 1, c.Size(), "b is still in the room")
@@ -229,7 +224,8 @@ func TestZeroSizeDoesNotEndConference(t *testing.T) {
 	for _, ev := range events {
 		serve(ev)
 	}
-	c, ok = tr.Conference(events[0].ConferenceUUID)
+	c, ok, err = tr.Conference(t.Context(), events[0].ConferenceUUID)
+	require.NoError(t, err)
 	require.True(t, ok)
 	assert.True(t, c.Ended, "the classic end carries ConferenceCurrentSize=0")
 	assert.Contains(t, vobizhooktest.EncodeEvent(events[len(events)-1]), "ConferenceCurrentSize=0")
@@ -386,7 +382,7 @@ func kolkata(t *testing.T) *time.Location {
 func TestWithLocationRoundTrip(t *testing.T) {
 	ist := kolkata(t)
 	var got []time.Time
-	h := &vobizhook.Handler{Location: ist, Logger: discardLogger, AuthToken: "tok", CallbackURL: vobizhooktest.DefaultURL,
+	h := &vobizhook.Handler{Location: ist, Logger: discardLogger, Verifier: &vobizhook.Verifier{AuthTokens: []string{"tok"}, CallbackURL: vobizhooktest.DefaultURL},
 		OnEnter: func(_ context.Context, ev vobizhook.ConferenceEvent) error {
 			got = append(got, ev.Timestamp)
 			return nil

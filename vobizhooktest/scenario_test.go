@@ -254,7 +254,7 @@ func TestScenarioRequestsThroughHandler(t *testing.T) {
 				got[string(ev.Action)+" "+ev.CallUUID]++
 				return nil
 			}
-			h := &vobizhook.Handler{AuthToken: token, CallbackURL: callback, OnEnter: record, OnExit: record, OnStart: record, OnEnd: record, Logger: discardLogger}
+			h := &vobizhook.Handler{Verifier: &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: callback}, OnEnter: record, OnExit: record, OnStart: record, OnEnd: record, Logger: discardLogger}
 			for _, r := range reqs {
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, r)

@@ -96,7 +96,7 @@ func TestHandlerAcceptsKitSignedRequests(t *testing.T) {
 	}{
 		{"signed for the Handler's URL", verifying, tampered(func(*http.Request) {}), 200},
 		{"parent token only", func() *vobizhook.Handler {
-			return &vobizhook.Handler{ParentAuthToken: parentToken, CallbackURL: callback}
+			return &vobizhook.Handler{Verifier: &vobizhook.Verifier{ParentAuthTokens: []string{parentToken}, CallbackURL: callback}}
 		}, func() *http.Request {
 			return vobizhooktest.MustNewRequest(t, liveEnter(), vobizhooktest.WithURL(callback), vobizhooktest.WithParentAuthToken(parentToken))
 		}, 200},
@@ -104,7 +104,7 @@ func TestHandlerAcceptsKitSignedRequests(t *testing.T) {
 			return vobizhooktest.MustNewRequest(t, liveEnter(), vobizhooktest.WithMethod(http.MethodGet), vobizhooktest.WithURL(callback), vobizhooktest.WithAuthToken(token))
 		}, 200},
 		{"no CallbackURL: URL rebuilt from the request (TLS, Host)", func() *vobizhook.Handler {
-			return &vobizhook.Handler{AuthToken: token}
+			return &vobizhook.Handler{Verifier: &vobizhook.Verifier{AuthTokens: []string{token}}}
 		}, tampered(func(*http.Request) {}), 200},
 		{"unsigned", verifying, tampered(func(r *http.Request) {
 			for k := range r.Header {
@@ -145,7 +145,7 @@ func TestHandlerAcceptsKitSignedRequests(t *testing.T) {
 }
 
 func verifying() *vobizhook.Handler {
-	return &vobizhook.Handler{AuthToken: token, CallbackURL: callback}
+	return &vobizhook.Handler{Verifier: &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: callback}}
 }
 
 func TestResign(t *testing.T) {
@@ -171,7 +171,7 @@ func TestResign(t *testing.T) {
 	assert.Empty(t, r.Header.Get(vobizhook.HeaderSignatureMAV2))
 	assert.Equal(t, "kept", r.Header.Get("X-Other"))
 
-	status, n := serveOnce(t, &vobizhook.Handler{AuthToken: token, CallbackURL: "http://127.0.0.1:8080/cb"}, r)
+	status, n := serveOnce(t, &vobizhook.Handler{Verifier: &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: "http://127.0.0.1:8080/cb"}}, r)
 	assert.Equal(t, 200, status)
 	assert.Equal(t, 1, n)
 
@@ -196,16 +196,16 @@ func TestResign(t *testing.T) {
 func TestResignedRecordingAgainstLiveServer(t *testing.T) {
 	var got []vobizhook.ConferenceEvent
 	h := &vobizhook.Handler{
-		AuthToken: token,
-		OnExit:    func(_ context.Context, ev vobizhook.ConferenceEvent) error { got = append(got, ev); return nil },
-		Logger:    discardLogger,
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{token}},
+		OnExit:   func(_ context.Context, ev vobizhook.ConferenceEvent) error { got = append(got, ev); return nil },
+		Logger:   discardLogger,
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	h.CallbackURL = srv.URL + "/conference-events"
+	h.Verifier.CallbackURL = srv.URL + "/conference-events"
 
 	r := vobizhooktest.MustReadRequestFile(t, filepath.Join(recorded, "exit-live.http"))
-	vobizhooktest.MustResign(t, r, h.CallbackURL, token)
+	vobizhooktest.MustResign(t, r, h.Verifier.CallbackURL, token)
 	for range 2 { // the second is a replay: acknowledged, not dispatched
 		resp, err := srv.Client().Do(vobizhooktest.MustClientRequest(t, r))
 		require.NoError(t, err)

@@ -65,10 +65,9 @@ func main() {
 
 	var dispatched atomic.Int64
 	vh := &vobizhook.Handler{
-		AuthToken:   token,
-		CallbackURL: callbackURL,
-		OnEnter:     func(context.Context, vobizhook.ConferenceEvent) error { dispatched.Add(1); return nil },
-		Logger:      slog.New(slog.DiscardHandler),
+		Verifier: &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: callbackURL},
+		OnEnter:  func(context.Context, vobizhook.ConferenceEvent) error { dispatched.Add(1); return nil },
+		Logger:   slog.New(slog.DiscardHandler),
 	}
 	bare := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)

@@ -28,7 +28,6 @@ type inspector struct {
 	handler    *vobizhook.Handler
 	mux        *http.ServeMux
 	dispatched atomic.Int64
-	notes      atomic.Int64
 }
 
 func newInspector(cfg listenConfig, p *printer) *inspector {
@@ -39,14 +38,15 @@ func newInspector(cfg listenConfig, p *printer) *inspector {
 		return nil
 	}
 	in.handler = &vobizhook.Handler{
-		OnEnter:     print,
-		OnExit:      print,
-		OnStart:     print,
-		OnEnd:       print,
-		OnOther:     print,
-		Logger:      slog.New(&logSink{p: p}),
-		AuthToken:   cfg.authToken,
-		CallbackURL: cfg.callbackURL,
+		OnEnter: print,
+		OnExit:  print,
+		OnStart: print,
+		OnEnd:   print,
+		OnOther: print,
+		Logger:  slog.New(&logSink{p: p}),
+	}
+	if cfg.authToken != "" {
+		in.handler.Verifier = &vobizhook.Verifier{AuthTokens: []string{cfg.authToken}, CallbackURL: cfg.callbackURL}
 	}
 	in.mux = http.NewServeMux()
 	in.mux.Handle(cfg.path, in.handler)

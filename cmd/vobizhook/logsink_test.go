@@ -37,7 +37,7 @@ func (h *recordingHandler) WithGroup(string) slog.Handler      { return h }
 // refusals as notes and handled callbacks twice: this test says so first.
 func TestHandlerLogMessagesTheCLIDependsOn(t *testing.T) {
 	rec := &recordingHandler{}
-	h := &vobizhook.Handler{AuthToken: testToken, Logger: slog.New(rec),
+	h := &vobizhook.Handler{Verifier: &vobizhook.Verifier{AuthTokens: []string{testToken}}, Logger: slog.New(rec),
 		OnEnter: func(context.Context, vobizhook.ConferenceEvent) error { return nil }}
 	signed := vobizhooktest.MustNewRequest(t, enterEvent(), vobizhooktest.WithAuthToken(testToken))
 	h.ServeHTTP(httptest.NewRecorder(), signed)

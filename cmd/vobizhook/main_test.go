@@ -302,7 +302,7 @@ type verifyingServer struct {
 
 func newVerifyingServer(t *testing.T) *verifyingServer {
 	vs := &verifyingServer{count: map[vobizhook.Action]int{}}
-	h := &vobizhook.Handler{AuthToken: testToken, Logger: silent}
+	h := &vobizhook.Handler{Verifier: &vobizhook.Verifier{AuthTokens: []string{testToken}}, Logger: silent}
 	fn := func(_ context.Context, ev vobizhook.ConferenceEvent) error {
 		if vs.fail.Load() {
 			return io.ErrUnexpectedEOF

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/vobizxml"
 )
 
 func main() {
@@ -41,18 +42,21 @@ func main() {
 		return nil
 	}
 
+	callbackURL := *public + "/conference-events"
 	events := &vobizhook.Handler{
-		CallbackURL: *public + "/conference-events",
-		OnEnter:     logEvent,
-		OnExit:      logEvent,
-		OnStart:     logEvent,
-		OnEnd:       logEvent,
-		OnOther:     logEvent,
-		Logger:      logger,
+		OnEnter: logEvent,
+		OnExit:  logEvent,
+		OnStart: logEvent,
+		OnEnd:   logEvent,
+		OnOther: logEvent,
+		Logger:  logger,
 	}
-	answer := vobizhook.NewResponse(
-		vobizhook.Speak{Text: "Joining the stand-up."},
-		events.Conference("standup"),
+	if token := os.Getenv("VOBIZ_AUTH_TOKEN"); token != "" {
+		events.Verifier = &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: callbackURL}
+	}
+	answer := vobizxml.NewResponse(
+		vobizxml.Speak{Text: "Joining the stand-up."},
+		vobizxml.Conference{Room: "standup", CallbackURL: callbackURL, CallbackMethod: http.MethodPost},
 	)
 	if err := answer.Validate(); err != nil {
 		logger.Error("invalid answer XML", "error", err)
@@ -83,7 +87,7 @@ func main() {
 		srv.Shutdown(shutdown)
 	}()
 
-	logger.Info("listening", "answer_url", *public+"/answer", "callback_url", events.CallbackURL)
+	logger.Info("listening", "answer_url", *public+"/answer", "callback_url", callbackURL)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("server failed", "error", err)
 		os.Exit(1)

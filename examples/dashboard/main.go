@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/track"
 	"github.com/vobizhook/vobizhook/vobizhooktest"
 )
 
@@ -61,12 +62,14 @@ func main() {
 }
 
 func run(ctx context.Context, logger *slog.Logger, addr, path, callbackURL string, demo bool) error {
-	tracker := &vobizhook.Tracker{}
+	tracker := &track.Tracker{}
 	handler := &vobizhook.Handler{
-		Tracker:     tracker,
-		Logger:      logger,
-		AuthToken:   os.Getenv("VOBIZ_AUTH_TOKEN"),
-		CallbackURL: callbackURL,
+		Tracker: tracker,
+		Logger:  logger,
+	}
+	token := os.Getenv("VOBIZ_AUTH_TOKEN")
+	if token != "" {
+		handler.Verifier = &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: callbackURL}
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -81,7 +84,7 @@ func run(ctx context.Context, logger *slog.Logger, addr, path, callbackURL strin
 		d := &simulator{
 			target:      "http://" + ln.Addr().String() + path,
 			callbackURL: callbackURL,
-			authToken:   handler.AuthToken,
+			authToken:   token,
 			interval:    700 * time.Millisecond,
 			logger:      logger,
 			client:      &http.Client{Timeout: 3 * time.Second},
@@ -110,7 +113,7 @@ func run(ctx context.Context, logger *slog.Logger, addr, path, callbackURL strin
 // newServer builds the server with timeouts suited to callbacks and pages.
 // The event stream, which outlives them, manages its own deadlines, and is
 // ended by Shutdown through RegisterOnShutdown.
-func newServer(tracker *vobizhook.Tracker, handler *vobizhook.Handler, path string) *http.Server {
+func newServer(tracker *track.Tracker, handler *vobizhook.Handler, path string) *http.Server {
 	streams := &eventStream{tracker: tracker, heartbeat: 15 * time.Second, writeWindow: 10 * time.Second, done: make(chan struct{})}
 	srv := &http.Server{
 		Handler:           newMux(tracker, handler, path, streams),
@@ -124,7 +127,7 @@ func newServer(tracker *vobizhook.Tracker, handler *vobizhook.Handler, path stri
 	return srv
 }
 
-func newMux(tracker *vobizhook.Tracker, handler *vobizhook.Handler, path string, streams *eventStream) *http.ServeMux {
+func newMux(tracker *track.Tracker, handler *vobizhook.Handler, path string, streams *eventStream) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle(path, handler)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -134,7 +137,12 @@ func newMux(tracker *vobizhook.Tracker, handler *vobizhook.Handler, path string,
 	})
 	mux.HandleFunc("GET /api/conferences", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(tracker.Conferences())
+		all, err := tracker.Conferences(r.Context())
+		if err != nil {
+			http.Error(w, "tracker unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		json.NewEncoder(w).Encode(all)
 	})
 	mux.Handle("GET /events", streams)
 	return mux
@@ -145,7 +153,7 @@ func newMux(tracker *vobizhook.Tracker, handler *vobizhook.Handler, path string,
 // change with the conference's new state (null once removed). A subscriber
 // that fell behind gets a fresh snapshot instead.
 type eventStream struct {
-	tracker     *vobizhook.Tracker
+	tracker     *track.Tracker
 	heartbeat   time.Duration // comment line sent when idle, to keep proxies and deadlines happy
 	writeWindow time.Duration // deadline for each write
 	once        sync.Once
@@ -155,8 +163,8 @@ type eventStream struct {
 func (s *eventStream) close() { s.once.Do(func() { close(s.done) }) }
 
 type changeEvent struct {
-	Change     vobizhook.Change              `json:"change"`
-	Conference *vobizhook.ConferenceSnapshot `json:"conference"`
+	Change     track.Change    `json:"change"`
+	Conference *track.Snapshot `json:"conference"`
 }
 
 func (s *eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -189,7 +197,14 @@ func (s *eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return rc.Flush()
 	}
 
-	if write("snapshot", s.tracker.Conferences()) != nil {
+	snapshot := func() error {
+		all, err := s.tracker.Conferences(r.Context())
+		if err != nil {
+			return err
+		}
+		return write("snapshot", all)
+	}
+	if snapshot() != nil {
 		return
 	}
 	tick := time.NewTicker(s.heartbeat)
@@ -208,11 +223,11 @@ func (s *eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if ch.Dropped > 0 {
-				err = write("snapshot", s.tracker.Conferences())
+				err = snapshot()
 				break
 			}
 			ev := changeEvent{Change: ch}
-			if c, ok := s.tracker.Conference(ch.ConferenceUUID); ok {
+			if c, ok, cerr := s.tracker.Conference(r.Context(), ch.ConferenceUUID); cerr == nil && ok {
 				ev.Conference = &c
 			}
 			err = write("change", ev)
@@ -224,7 +239,7 @@ func (s *eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // sweep lets ended rooms leave the page even when callbacks stop coming.
-func sweep(ctx context.Context, tracker *vobizhook.Tracker) {
+func sweep(ctx context.Context, tracker *track.Tracker) {
 	t := time.NewTicker(30 * time.Second)
 	defer t.Stop()
 	for {
@@ -232,7 +247,7 @@ func sweep(ctx context.Context, tracker *vobizhook.Tracker) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			tracker.Sweep()
+			tracker.Sweep(ctx)
 		}
 	}
 }

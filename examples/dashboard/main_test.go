@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/track"
 )
 
 type sseEvent struct{ name, data string }
@@ -59,7 +60,7 @@ func post(t *testing.T, u string, form url.Values) {
 }
 
 func TestDashboard(t *testing.T) {
-	tracker := &vobizhook.Tracker{}
+	tracker := &track.Tracker{}
 	handler := &vobizhook.Handler{Tracker: tracker, Logger: slog.New(slog.DiscardHandler)}
 	srv := newServer(tracker, handler, "/vobiz/conference")
 	// Much shorter than the pause below: the stream must outlive them.
@@ -85,12 +86,12 @@ func TestDashboard(t *testing.T) {
 	}
 	post(t, ts.URL+"/vobiz/conference", enter)
 	post(t, ts.URL+"/vobiz/conference", enter) // a duplicate: no change
-	assert.Equal(t, vobizhook.ChangeStarted, readChange(t, stream).Change.Kind)
+	assert.Equal(t, track.ChangeStarted, readChange(t, stream).Change.Kind)
 	entered := readChange(t, stream)
-	assert.Equal(t, vobizhook.ChangeEntered, entered.Change.Kind)
+	assert.Equal(t, track.ChangeEntered, entered.Change.Kind)
 	require.NotNil(t, entered.Conference)
-	require.Len(t, entered.Conference.Members, 1)
-	assert.Equal(t, "918071387423", entered.Conference.Members[0].From)
+	require.Len(t, entered.Conference.Members(), 1)
+	assert.Equal(t, "918071387423", entered.Conference.Members()[0].From)
 
 	time.Sleep(400 * time.Millisecond) // past the server's read and write timeouts
 
@@ -99,12 +100,12 @@ func TestDashboard(t *testing.T) {
 		exit[k] = v
 	}
 	post(t, ts.URL+"/vobiz/conference", exit)
-	assert.Equal(t, vobizhook.ChangeExited, readChange(t, stream).Change.Kind, "the stream survived the timeouts")
+	assert.Equal(t, track.ChangeExited, readChange(t, stream).Change.Kind, "the stream survived the timeouts")
 	ended := readChange(t, stream)
-	assert.Equal(t, vobizhook.ChangeEnded, ended.Change.Kind)
+	assert.Equal(t, track.ChangeEnded, ended.Change.Kind)
 	require.NotNil(t, ended.Conference)
 	assert.True(t, ended.Conference.Ended)
-	assert.Equal(t, vobizhook.EndLastMember, ended.Conference.EndReason)
+	assert.Equal(t, track.EndLastMember, ended.Conference.EndReason)
 
 	page, err := http.Get(ts.URL + "/")
 	require.NoError(t, err)
@@ -114,7 +115,7 @@ func TestDashboard(t *testing.T) {
 
 	api, err := http.Get(ts.URL + "/api/conferences")
 	require.NoError(t, err)
-	var confs []vobizhook.ConferenceSnapshot
+	var confs []track.Snapshot
 	require.NoError(t, json.NewDecoder(api.Body).Decode(&confs))
 	api.Body.Close()
 	require.Len(t, confs, 1)
@@ -193,7 +194,7 @@ func (w *stallingWriter) waitFor(t *testing.T, what string, cond func(events []s
 
 func TestEventStreamResyncsAfterDrops(t *testing.T) {
 	const buf, members = 256, 600
-	tracker := &vobizhook.Tracker{}
+	tracker := &track.Tracker{}
 	s := &eventStream{tracker: tracker, heartbeat: time.Hour, writeWindow: time.Second, done: make(chan struct{})}
 	w := newStallingWriter()
 	finished := make(chan struct{})
@@ -235,7 +236,7 @@ func TestEventStreamResyncsAfterDrops(t *testing.T) {
 	assert.Equal(t, "snapshot", events[0].name)
 	assert.Equal(t, "change", events[1].name, "the change the client stalled on")
 	assert.Equal(t, "snapshot", events[2].name, "the loss is learned first, before any stale change")
-	var resync []vobizhook.ConferenceSnapshot
+	var resync []track.Snapshot
 	require.NoError(t, json.Unmarshal([]byte(events[2].data), &resync))
 	require.NotEmpty(t, resync)
 	assert.Equal(t, "u", resync[0].UUID)
@@ -303,10 +304,11 @@ func runDemo(t *testing.T, handler http.Handler, callbackURL, token string, logs
 	return func() { cancel(); <-done; ts.Close() }
 }
 
-func endedConferences(tr *vobizhook.Tracker) int {
+func endedConferences(tr *track.Tracker) int {
 	n := 0
-	for _, c := range tr.Conferences() {
-		if c.Ended && c.EndReason == vobizhook.EndLastMember && len(c.Past) >= 2 {
+	all, _ := tr.Conferences(context.Background())
+	for _, c := range all {
+		if c.Ended && c.EndReason == track.EndLastMember && len(c.Past()) >= 2 {
 			n++
 		}
 	}
@@ -317,9 +319,9 @@ func endedConferences(tr *vobizhook.Tracker) int {
 // public callback URL the Handler checks against: they are accepted.
 func TestDemoSignsCallbacks(t *testing.T) {
 	const public, token = "https://dash.example/vobiz/conference", "demo-token"
-	tracker := &vobizhook.Tracker{}
+	tracker := &track.Tracker{}
 	handlerLogs := &logSink{}
-	handler := &vobizhook.Handler{Tracker: tracker, AuthToken: token, CallbackURL: public, Logger: slog.New(handlerLogs)}
+	handler := &vobizhook.Handler{Tracker: tracker, Verifier: &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: public}, Logger: slog.New(handlerLogs)}
 	demoLogs := &logSink{}
 	stop := runDemo(t, newMux(tracker, handler, "/vobiz/conference", &eventStream{tracker: tracker, done: make(chan struct{})}), public, token, demoLogs)
 	waitUntil(t, "two whole conferences", func() bool { return endedConferences(tracker) >= 2 })
@@ -330,20 +332,22 @@ func TestDemoSignsCallbacks(t *testing.T) {
 
 // A callback the server refuses is logged with its status, not ignored.
 func TestDemoReportsRefusals(t *testing.T) {
-	tracker := &vobizhook.Tracker{}
-	handler := &vobizhook.Handler{Tracker: tracker, AuthToken: "the-real-token", Logger: slog.New(slog.DiscardHandler)}
+	tracker := &track.Tracker{}
+	handler := &vobizhook.Handler{Tracker: tracker, Verifier: &vobizhook.Verifier{AuthTokens: []string{"the-real-token"}}, Logger: slog.New(slog.DiscardHandler)}
 	logs := &logSink{}
 	stop := runDemo(t, handler, "", "a-wrong-token", logs)
 	waitUntil(t, "a logged refusal", func() bool { return len(logs.lines()) > 0 })
 	stop()
 	assert.Equal(t, "demo: callback refused status=403", logs.lines()[0])
-	assert.Empty(t, tracker.Conferences())
+	all, err := tracker.Conferences(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, all)
 }
 
 // A 503 (tracker full, or the same delivery still in flight) is retried, as
 // Vobiz would; the conference still goes through whole.
 func TestDemoRetriesUnavailable(t *testing.T) {
-	tracker := &vobizhook.Tracker{}
+	tracker := &track.Tracker{}
 	handler := &vobizhook.Handler{Tracker: tracker, Logger: slog.New(slog.DiscardHandler)}
 	var mu sync.Mutex
 	seen := map[string]bool{}

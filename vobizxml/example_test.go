@@ -1,4 +1,4 @@
-package vobizhook_test
+package vobizxml_test
 
 import (
 	"errors"
@@ -7,28 +7,24 @@ import (
 	"net/http/httptest"
 	"os"
 
-	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/vobizxml"
 )
 
-// A whole conference flow with this package alone: the answer XML asks
-// Vobiz for callbacks at the Handler's own URL, and the Handler receives
-// them.
-func ExampleHandler_Conference() {
-	events := &vobizhook.Handler{CallbackURL: "https://app.example/conference-events?tenant=acme&region=eu"}
+// The answer that asks Vobiz for conference callbacks: a greeting, then
+// the room, whose callbackUrl is where a vobizxml.Handler is mounted.
+func ExampleConference() {
+	room := vobizxml.Conference{
+		Room:           "standup",
+		CallbackURL:    "https://app.example/conference-events?tenant=acme&region=eu",
+		CallbackMethod: http.MethodPost,
+	}
+	room.Beep = vobizxml.Off // explicitly false; Vobiz's default is true
+	room.EndConferenceOnExit = vobizxml.On
 
-	room := events.Conference("standup") // callbackUrl and callbackMethod set
-	room.Beep = vobizhook.Off            // explicitly false; Vobiz's default is true
-	room.EndConferenceOnExit = vobizhook.On
-
-	answer := vobizhook.NewResponse(
-		vobizhook.Speak{Text: "Joining the stand-up."},
+	answer := vobizxml.NewResponse(
+		vobizxml.Speak{Text: "Joining the stand-up."},
 		room,
 	)
-
-	mux := http.NewServeMux()
-	mux.Handle("/answer", answer)            // Vobiz's answer URL
-	mux.Handle("/conference-events", events) // the callbacks
-
 	b, err := answer.Bytes()
 	if err != nil {
 		fmt.Println(err)
@@ -46,8 +42,8 @@ func ExampleHandler_Conference() {
 // The answer to a waitSound fetch: hold music until the room starts.
 // A Response is an http.Handler serving itself as application/xml.
 func ExampleResponse_ServeHTTP() {
-	wait := vobizhook.NewResponse(
-		vobizhook.Play{URL: "https://cdn.example/hold.mp3", Loop: vobizhook.LoopForever},
+	wait := vobizxml.NewResponse(
+		vobizxml.Play{URL: "https://cdn.example/hold.mp3", Loop: vobizxml.LoopForever},
 	)
 
 	rec := httptest.NewRecorder()
@@ -64,7 +60,7 @@ func ExampleResponse_ServeHTTP() {
 
 // Validation names the element and attribute at fault.
 func ExampleResponse_Validate() {
-	resp := vobizhook.NewResponse(vobizhook.Conference{
+	resp := vobizxml.NewResponse(vobizxml.Conference{
 		Room:            "standup",
 		MaxParticipants: -1,
 		CallbackURL:     "/conference-events", // not absolute
@@ -72,14 +68,14 @@ func ExampleResponse_Validate() {
 	err := resp.Validate()
 	fmt.Println(err)
 
-	var ae *vobizhook.AttrError
+	var ae *vobizxml.AttrError
 	if errors.As(err, &ae) {
 		fmt.Println("first:", ae.Element, ae.Attr)
 	}
-	fmt.Println(errors.Is(err, vobizhook.ErrInvalidAttr))
+	fmt.Println(errors.Is(err, vobizxml.ErrInvalidAttr))
 	// Output:
-	// vobizhook: <Conference> attribute maxParticipants: invalid value: want a positive integer, or 0 to leave it unset
-	// vobizhook: <Conference> attribute callbackUrl: invalid value: want an absolute http or https URL
+	// vobizxml: <Conference> attribute maxParticipants: invalid XML value: want a positive integer, or 0 to leave it unset
+	// vobizxml: <Conference> attribute callbackUrl: invalid XML value: want an absolute http or https URL
 	// first: Conference maxParticipants
 	// true
 }

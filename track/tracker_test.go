@@ -1,4 +1,4 @@
-package vobizhook
+package track
 
 import (
 	"bufio"
@@ -22,6 +22,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vobizhook/vobizhook"
 )
 
 // --- helpers ---------------------------------------------------------------
@@ -83,39 +85,70 @@ func trackedLines(t testing.TB, lines []string) []string {
 
 func ptr[T any](v T) *T { return &v }
 
-func parseLine(t testing.TB, line string) ConferenceEvent {
+func parseLine(t testing.TB, line string) vobizhook.ConferenceEvent {
 	t.Helper()
-	values, err := parseForm(line)
-	require.NoError(t, err)
-	ev, err := decodeEvent(values, time.UTC)
+	r := httptest.NewRequest(http.MethodPost, "/vobiz/conference", strings.NewReader(line))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	ev, err := vobizhook.ParseConferenceEvent(r)
 	require.NoError(t, err)
 	return ev
 }
 
-// lifecycleRecorder is the user's side of a Handler: it records successful calls and
+// conferences, live, conference and sweep are the Tracker's reads, failing
+// the test on a store error (the memory store has none).
+func conferences(t testing.TB, tr *Tracker) []Snapshot {
+	t.Helper()
+	all, err := tr.Conferences(context.Background())
+	require.NoError(t, err)
+	return all
+}
+
+func live(t testing.TB, tr *Tracker) []Snapshot {
+	t.Helper()
+	all, err := tr.Live(context.Background())
+	require.NoError(t, err)
+	return all
+}
+
+func conference(t testing.TB, tr *Tracker, uuid string) (Snapshot, bool) {
+	t.Helper()
+	c, ok, err := tr.Conference(context.Background(), uuid)
+	require.NoError(t, err)
+	return c, ok
+}
+
+func sweep(t testing.TB, tr *Tracker) {
+	t.Helper()
+	require.NoError(t, tr.Sweep(context.Background()))
+}
+
+// memStore returns the tracker's memory store, for tests of its internals.
+func memStore(tr *Tracker) *MemoryStore { return tr.store().(*MemoryStore) }
+
+// lifecycleRecorder is the user's side of a vobizhook.Handler: it records successful calls and
 // can inject failures.
 type lifecycleRecorder struct {
 	mu       sync.Mutex
-	calls    []string            // "start", "enter 249", ... in call order
-	count    map[Action]int      // successful calls by action
-	byConf   map[string][]Action // successful calls per conference, in order
-	events   map[Action][]ConferenceEvent
+	calls    []string                      // "start", "enter 249", ... in call order
+	count    map[vobizhook.Action]int      // successful calls by action
+	byConf   map[string][]vobizhook.Action // successful calls per conference, in order
+	events   map[vobizhook.Action][]vobizhook.ConferenceEvent
 	inFlight map[string]bool // conference -> a func is running
 	overlap  atomic.Bool     // two funcs of one conference ran at once
-	fail     func(a Action, ev ConferenceEvent) error
+	fail     func(a vobizhook.Action, ev vobizhook.ConferenceEvent) error
 }
 
 func newRecorder() *lifecycleRecorder {
 	return &lifecycleRecorder{
-		count:    map[Action]int{},
-		byConf:   map[string][]Action{},
-		events:   map[Action][]ConferenceEvent{},
+		count:    map[vobizhook.Action]int{},
+		byConf:   map[string][]vobizhook.Action{},
+		events:   map[vobizhook.Action][]vobizhook.ConferenceEvent{},
 		inFlight: map[string]bool{},
 	}
 }
 
-func (r *lifecycleRecorder) fn(a Action) func(context.Context, ConferenceEvent) error {
-	return func(ctx context.Context, ev ConferenceEvent) error {
+func (r *lifecycleRecorder) fn(a vobizhook.Action) func(context.Context, vobizhook.ConferenceEvent) error {
+	return func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
 		r.mu.Lock()
 		if r.inFlight[ev.ConferenceUUID] {
 			r.overlap.Store(true)
@@ -136,7 +169,7 @@ func (r *lifecycleRecorder) fn(a Action) func(context.Context, ConferenceEvent) 
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		name := string(a)
-		if (a == ActionEnter || a == ActionExit) && ev.MemberID != "" {
+		if (a == vobizhook.ActionEnter || a == vobizhook.ActionExit) && ev.MemberID != "" {
 			name += " " + ev.MemberID
 		}
 		r.calls = append(r.calls, name)
@@ -147,10 +180,13 @@ func (r *lifecycleRecorder) fn(a Action) func(context.Context, ConferenceEvent) 
 	}
 }
 
-func (r *lifecycleRecorder) handler(tr *Tracker) *Handler {
-	return &Handler{
-		OnStart: r.fn(ActionStart), OnEnter: r.fn(ActionEnter),
-		OnExit: r.fn(ActionExit), OnEnd: r.fn(ActionEnd),
+// handler returns the Handler of the user's side, and makes its OnEnd the
+// tracker's OnIdleEnd too, as the README says to.
+func (r *lifecycleRecorder) handler(tr *Tracker) *vobizhook.Handler {
+	tr.OnIdleEnd = r.fn(vobizhook.ActionEnd)
+	return &vobizhook.Handler{
+		OnStart: r.fn(vobizhook.ActionStart), OnEnter: r.fn(vobizhook.ActionEnter),
+		OnExit: r.fn(vobizhook.ActionExit), OnEnd: r.fn(vobizhook.ActionEnd),
 		OnOther: r.fn("other"),
 		Tracker: tr,
 		Logger:  slog.New(slog.DiscardHandler),
@@ -165,9 +201,9 @@ func deliver(h http.Handler, body string) int {
 	return w.Code
 }
 
-func onlyConference(t testing.TB, tr *Tracker) ConferenceSnapshot {
+func onlyConference(t testing.TB, tr *Tracker) Snapshot {
 	t.Helper()
-	all := tr.Conferences()
+	all := conferences(t, tr)
 	require.Len(t, all, 1)
 	return all[0]
 }
@@ -188,29 +224,29 @@ func TestTrackerRecordedSequences(t *testing.T) {
 		calls     []string
 		others    int
 		endReason EndReason
-		startedBy Action
+		startedBy vobizhook.Action
 		provider  bool // provider start and end seen
 		peak      int
-		check     func(t *testing.T, c ConferenceSnapshot, rec *lifecycleRecorder)
+		check     func(t *testing.T, c Snapshot, rec *lifecycleRecorder)
 	}{
 		{
 			name:  "live-three",
 			calls: []string{"start", "enter 249", "enter 250", "enter 251", "exit 250", "exit 249", "exit 251", "end"},
 			// the waitSound fetch is passed on untracked
-			others: 1, endReason: EndLastMember, startedBy: ActionEnter, peak: 3,
-			check: func(t *testing.T, c ConferenceSnapshot, rec *lifecycleRecorder) {
+			others: 1, endReason: EndLastMember, startedBy: vobizhook.ActionEnter, peak: 3,
+			check: func(t *testing.T, c Snapshot, rec *lifecycleRecorder) {
 				assert.Equal(t, "standup", c.Name)
 				m, ok := c.Lookup("a1b2c3d4-0001-4000-8000-000000000001", "249")
 				require.True(t, ok)
 				assert.Equal(t, "918071387423", m.From, "From comes from the enter; exits carry none")
 				assert.Equal(t, "918045678901", m.To)
 				// The derived start is a copy of the first enter.
-				start := rec.events[ActionStart][0]
-				assert.Equal(t, ActionStart, start.Action)
+				start := rec.events[vobizhook.ActionStart][0]
+				assert.Equal(t, vobizhook.ActionStart, start.Action)
 				assert.Equal(t, "enter", start.Params.Get("ConferenceAction"))
 				assert.Equal(t, "249", start.MemberID)
 				assert.Equal(t, c.StartedAt, start.Timestamp)
-				end := rec.events[ActionEnd][0]
+				end := rec.events[vobizhook.ActionEnd][0]
 				assert.Equal(t, "exit", end.Params.Get("ConferenceAction"))
 				assert.Equal(t, "251", end.MemberID)
 				assert.Equal(t, c.EndedAt, end.Timestamp)
@@ -219,8 +255,8 @@ func TestTrackerRecordedSequences(t *testing.T) {
 		{
 			name:      "classic-two",
 			calls:     []string{"start", "enter", "enter", "exit", "exit", "end"},
-			endReason: EndProvider, startedBy: ActionStart, provider: true, peak: 2,
-			check: func(t *testing.T, c ConferenceSnapshot, rec *lifecycleRecorder) {
+			endReason: EndProvider, startedBy: vobizhook.ActionStart, provider: true, peak: 2,
+			check: func(t *testing.T, c Snapshot, rec *lifecycleRecorder) {
 				assert.Equal(t, utc("2026-05-19 10:32:15"), c.StartedAt)
 				assert.Equal(t, utc("2026-05-19 10:45:01"), c.EndedAt)
 				assert.Equal(t, "https://media.vobiz.ai/recordings/c1a55c00.mp3", c.RecordingURL)
@@ -230,21 +266,21 @@ func TestTrackerRecordedSequences(t *testing.T) {
 				assert.Equal(t, utc("2026-05-19 10:41:30"), m.LeftAt)
 				assert.Equal(t, 9*time.Minute+15*time.Second, m.Stay)
 				// The provider's own start and end are passed as received.
-				assert.Equal(t, "start", rec.events[ActionStart][0].Params.Get("ConferenceAction"))
-				assert.Equal(t, c.RecordingURL, rec.events[ActionEnd][0].RecordingURL)
+				assert.Equal(t, "start", rec.events[vobizhook.ActionStart][0].Params.Get("ConferenceAction"))
+				assert.Equal(t, c.RecordingURL, rec.events[vobizhook.ActionEnd][0].RecordingURL)
 			},
 		},
 		{
 			name:      "minimal-two",
 			calls:     []string{"start", "enter 10", "enter 11", "exit 10", "exit 11", "end"},
-			endReason: EndEmptyRoster, startedBy: ActionEnter, peak: 2,
+			endReason: EndEmptyRoster, startedBy: vobizhook.ActionEnter, peak: 2,
 		},
 		{
 			name:      "live-rejoin",
 			calls:     []string{"start", "enter 300", "enter 301", "exit 300", "enter 302", "exit 301", "exit 302", "end"},
-			endReason: EndLastMember, startedBy: ActionEnter, peak: 2,
-			check: func(t *testing.T, c ConferenceSnapshot, rec *lifecycleRecorder) {
-				require.Len(t, c.Past, 3, "a re-entry is a new member")
+			endReason: EndLastMember, startedBy: vobizhook.ActionEnter, peak: 2,
+			check: func(t *testing.T, c Snapshot, rec *lifecycleRecorder) {
+				require.Len(t, c.Past(), 3, "a re-entry is a new member")
 				_, ok := c.Lookup("e0000000-0001-4000-8000-000000000001", "300")
 				assert.True(t, ok)
 				_, ok = c.Lookup("e0000000-0001-4000-8000-000000000001", "302")
@@ -284,12 +320,12 @@ func TestTrackerRecordedSequences(t *testing.T) {
 			assert.Equal(t, tc.provider, c.ProviderStart)
 			assert.Equal(t, tc.provider, c.ProviderEnd)
 			assert.Equal(t, tc.peak, c.Peak)
-			assert.Empty(t, c.Members)
-			for _, m := range c.Past {
+			assert.Empty(t, c.Members())
+			for _, m := range c.Past() {
 				assert.True(t, m.EnterSeen && m.ExitSeen, "member %s/%s complete", m.CallUUID, m.MemberID)
 				assert.Positive(t, m.Stay)
 			}
-			assert.Empty(t, tr.Live())
+			assert.Empty(t, live(t, tr))
 			if tc.check != nil {
 				tc.check(t, c, rec)
 			}
@@ -304,7 +340,6 @@ func TestTrackerRecordedSequences(t *testing.T) {
 type sequenceFacts struct {
 	enters, exits int
 	from          map[[2]string]string // member -> From of its enter
-	reasons       []EndReason          // acceptable end reasons
 }
 
 func factsOf(t testing.TB, lines []string) sequenceFacts {
@@ -312,10 +347,10 @@ func factsOf(t testing.TB, lines []string) sequenceFacts {
 	for _, l := range lines {
 		ev := parseLine(t, l)
 		switch ev.Action {
-		case ActionEnter:
+		case vobizhook.ActionEnter:
 			f.enters++
 			f.from[[2]string{ev.CallUUID, ev.MemberID}] = ev.From
-		case ActionExit:
+		case vobizhook.ActionExit:
 			f.exits++
 		}
 	}
@@ -325,7 +360,7 @@ func factsOf(t testing.TB, lines []string) sequenceFacts {
 var permutationCases = []struct {
 	name    string
 	reasons []EndReason
-	exact   func(t *testing.T, c ConferenceSnapshot) // order-independent facts
+	exact   func(t *testing.T, c Snapshot) // order-independent facts
 }{
 	{name: "live-three", reasons: []EndReason{EndLastMember}},
 	{name: "live-rejoin", reasons: []EndReason{EndLastMember}},
@@ -334,7 +369,7 @@ var permutationCases = []struct {
 		name: "classic-two",
 		// last-member only when the size-0 exit comes before the provider's start
 		reasons: []EndReason{EndProvider, EndLastMember},
-		exact: func(t *testing.T, c ConferenceSnapshot) {
+		exact: func(t *testing.T, c Snapshot) {
 			assert.Equal(t, utc("2026-05-19 10:32:15"), c.StartedAt)
 			assert.Equal(t, utc("2026-05-19 10:45:01"), c.EndedAt)
 			assert.True(t, c.ProviderStart)
@@ -348,17 +383,17 @@ var permutationCases = []struct {
 	},
 }
 
-func checkFinal(t *testing.T, tr *Tracker, rec *lifecycleRecorder, facts sequenceFacts, reasons []EndReason, exact func(*testing.T, ConferenceSnapshot)) bool {
+func checkFinal(t *testing.T, tr *Tracker, rec *lifecycleRecorder, facts sequenceFacts, reasons []EndReason, exact func(*testing.T, Snapshot)) bool {
 	t.Helper()
-	ok := assert.Equal(t, 1, rec.count[ActionStart], "OnStart exactly once") &&
-		assert.Equal(t, 1, rec.count[ActionEnd], "OnEnd exactly once") &&
-		assert.Equal(t, facts.enters, rec.count[ActionEnter], "OnEnter once per member") &&
-		assert.Equal(t, facts.exits, rec.count[ActionExit], "OnExit once per member")
+	ok := assert.Equal(t, 1, rec.count[vobizhook.ActionStart], "OnStart exactly once") &&
+		assert.Equal(t, 1, rec.count[vobizhook.ActionEnd], "OnEnd exactly once") &&
+		assert.Equal(t, facts.enters, rec.count[vobizhook.ActionEnter], "OnEnter once per member") &&
+		assert.Equal(t, facts.exits, rec.count[vobizhook.ActionExit], "OnExit once per member")
 	c := onlyConference(t, tr)
-	ok = ok && assert.Equal(t, ActionStart, rec.byConf[c.UUID][0], "OnStart before anything else") &&
+	ok = ok && assert.Equal(t, vobizhook.ActionStart, rec.byConf[c.UUID][0], "OnStart before anything else") &&
 		assert.True(t, c.Ended) && assert.Contains(t, reasons, c.EndReason) &&
-		assert.Empty(t, c.Members) && assert.Len(t, c.Past, len(facts.from))
-	for _, m := range c.Past {
+		assert.Empty(t, c.Members()) && assert.Len(t, c.Past(), len(facts.from))
+	for _, m := range c.Past() {
 		ok = ok && assert.True(t, m.EnterSeen && m.ExitSeen) &&
 			assert.Equal(t, facts.from[[2]string{m.CallUUID, m.MemberID}], m.From) &&
 			assert.False(t, m.LeftAt.Before(m.JoinedAt))
@@ -436,7 +471,7 @@ func TestTrackerShuffledWithDuplicatesAndRetries(t *testing.T) {
 				rng.Shuffle(len(queue), func(i, j int) { queue[i], queue[j] = queue[j], queue[i] })
 				tr := &Tracker{}
 				rec := newRecorder()
-				rec.fail = func(a Action, ev ConferenceEvent) error {
+				rec.fail = func(a vobizhook.Action, ev vobizhook.ConferenceEvent) error {
 					switch rng.IntN(8) {
 					case 0:
 						return errors.New("database unavailable")
@@ -472,26 +507,26 @@ func TestTrackerFuncFailureIsRetried(t *testing.T) {
 	errBoom := errors.New("boom")
 	tests := []struct {
 		name      string
-		before    []string // delivered first, must succeed
-		failing   Action   // this func fails once
+		before    []string         // delivered first, must succeed
+		failing   vobizhook.Action // this func fails once
 		panics    bool
 		line      string
-		wantAfter []Action // successful calls after the retry, in order
-		visible   bool     // conference readable after the failed delivery
+		wantAfter []vobizhook.Action // successful calls after the retry, in order
+		visible   bool               // conference readable after the failed delivery
 	}{
-		{name: "OnStart fails", failing: ActionStart, line: enterA, wantAfter: []Action{ActionStart, ActionEnter}},
-		{name: "OnEnter fails after OnStart succeeded", failing: ActionEnter, line: enterA, visible: true,
-			wantAfter: []Action{ActionStart, ActionEnter}},
-		{name: "OnEnter panics", failing: ActionEnter, panics: true, line: enterA, visible: true,
-			wantAfter: []Action{ActionStart, ActionEnter}},
-		{name: "OnExit fails", before: []string{enterA}, failing: ActionExit, line: exitA, visible: true,
-			wantAfter: []Action{ActionStart, ActionEnter, ActionExit}},
-		{name: "OnEnd fails after OnExit succeeded", before: live[:3], failing: ActionEnd, line: exitLast, visible: true,
-			wantAfter: []Action{ActionStart, ActionEnter, ActionEnter, ActionEnter, ActionExit, ActionEnd}},
-		{name: "OnEnd fails on the exit that both starts and ends", failing: ActionEnd, line: exitLast, visible: true,
-			wantAfter: []Action{ActionStart, ActionExit, ActionEnd}},
-		{name: "OnExit of a tombstone fails", failing: ActionExit, line: exitB, visible: true,
-			wantAfter: []Action{ActionStart, ActionExit}},
+		{name: "OnStart fails", failing: vobizhook.ActionStart, line: enterA, wantAfter: []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionEnter}},
+		{name: "OnEnter fails after OnStart succeeded", failing: vobizhook.ActionEnter, line: enterA, visible: true,
+			wantAfter: []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionEnter}},
+		{name: "OnEnter panics", failing: vobizhook.ActionEnter, panics: true, line: enterA, visible: true,
+			wantAfter: []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionEnter}},
+		{name: "OnExit fails", before: []string{enterA}, failing: vobizhook.ActionExit, line: exitA, visible: true,
+			wantAfter: []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionEnter, vobizhook.ActionExit}},
+		{name: "OnEnd fails after OnExit succeeded", before: live[:3], failing: vobizhook.ActionEnd, line: exitLast, visible: true,
+			wantAfter: []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionEnter, vobizhook.ActionEnter, vobizhook.ActionEnter, vobizhook.ActionExit, vobizhook.ActionEnd}},
+		{name: "OnEnd fails on the exit that both starts and ends", failing: vobizhook.ActionEnd, line: exitLast, visible: true,
+			wantAfter: []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionExit, vobizhook.ActionEnd}},
+		{name: "OnExit of a tombstone fails", failing: vobizhook.ActionExit, line: exitB, visible: true,
+			wantAfter: []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionExit}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -502,7 +537,7 @@ func TestTrackerFuncFailureIsRetried(t *testing.T) {
 				require.Equal(t, http.StatusOK, deliver(h, l))
 			}
 			var failed atomic.Bool
-			rec.fail = func(a Action, ev ConferenceEvent) error {
+			rec.fail = func(a vobizhook.Action, ev vobizhook.ConferenceEvent) error {
 				if a == tc.failing && failed.CompareAndSwap(false, true) {
 					if tc.panics {
 						panic(errBoom)
@@ -514,7 +549,7 @@ func TestTrackerFuncFailureIsRetried(t *testing.T) {
 			require.Equal(t, http.StatusInternalServerError, deliver(h, tc.line))
 			require.True(t, failed.Load())
 			uuid := parseLine(t, tc.line).ConferenceUUID
-			_, visible := tr.Conference(uuid)
+			_, visible := conference(t, tr, uuid)
 			assert.Equal(t, tc.visible, visible, "a conference is visible once its start is committed")
 
 			require.Equal(t, http.StatusOK, deliver(h, tc.line), "the retry")
@@ -524,37 +559,37 @@ func TestTrackerFuncFailureIsRetried(t *testing.T) {
 	}
 }
 
-func TestTrackerConferenceFromContext(t *testing.T) {
+func TestTrackerFromContext(t *testing.T) {
 	live := loadSequence(t, "live-three")
 	tr := &Tracker{}
-	var seen []ConferenceSnapshot
+	var seen []Snapshot
 	var stash context.Context
-	keep := func(ctx context.Context, ev ConferenceEvent) error {
-		c, ok := ConferenceFromContext(ctx)
+	keep := func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
+		c, ok := FromContext(ctx)
 		require.True(t, ok)
 		seen = append(seen, c)
 		stash = ctx
 		return nil
 	}
-	h := &Handler{Tracker: tr, OnStart: keep, OnEnter: keep, OnExit: keep, OnEnd: keep}
+	h := &vobizhook.Handler{Tracker: tr, OnStart: keep, OnEnter: keep, OnExit: keep, OnEnd: keep}
 	for _, l := range trackedLines(t, live) {
 		require.Equal(t, http.StatusOK, deliver(h, l))
 	}
 	require.Len(t, seen, 8)
 	assert.False(t, seen[0].Ended)
-	assert.Empty(t, seen[0].Members, "OnStart: nobody committed yet")
-	assert.Len(t, seen[1].Members, 1, "OnEnter: the member is present")
-	assert.Equal(t, "249", seen[1].Members[0].MemberID)
-	assert.Len(t, seen[3].Members, 3)
-	assert.Len(t, seen[4].Members, 2, "OnExit: the member has left")
+	assert.Empty(t, seen[0].Members(), "OnStart: nobody committed yet")
+	assert.Len(t, seen[1].Members(), 1, "OnEnter: the member is present")
+	assert.Equal(t, "249", seen[1].Members()[0].MemberID)
+	assert.Len(t, seen[3].Members(), 3)
+	assert.Len(t, seen[4].Members(), 2, "OnExit: the member has left")
 	last := seen[7]
 	assert.True(t, last.Ended, "OnEnd: ended")
-	assert.Len(t, last.Past, 3)
+	assert.Len(t, last.Past(), 3)
 	assert.Equal(t, onlyConference(t, tr), last, "the preview is what gets committed")
 
-	_, ok := ConferenceFromContext(stash)
+	_, ok := FromContext(stash)
 	assert.False(t, ok, "not after the func returned")
-	_, ok = ConferenceFromContext(context.Background())
+	_, ok = FromContext(context.Background())
 	assert.False(t, ok)
 }
 
@@ -583,9 +618,9 @@ func TestTrackerOrderTolerance(t *testing.T) {
 		assert.Equal(t, []ChangeKind{ChangeEntered}, apply(t, tr, enterA), "the late enter is applied once")
 		assert.Nil(t, apply(t, tr, enterA))
 		c := onlyConference(t, tr)
-		assert.Empty(t, c.Members, "not resurrected")
-		require.Len(t, c.Past, 1)
-		m := c.Past[0]
+		assert.Empty(t, c.Members(), "not resurrected")
+		require.Len(t, c.Past(), 1)
+		m := c.Past()[0]
 		assert.Equal(t, "918071387423", m.From, "filled in from the late enter")
 		assert.True(t, m.EnterSeen && m.ExitSeen)
 		assert.False(t, m.JoinedAt.After(m.LeftAt), "join time clamped to the leave time")
@@ -604,7 +639,7 @@ func TestTrackerOrderTolerance(t *testing.T) {
 		assert.Equal(t, []ChangeKind{ChangeExited, ChangeEnded}, apply(t, tr, exitC))
 		c := onlyConference(t, tr)
 		assert.True(t, c.Ended)
-		assert.Empty(t, c.Members, "an ended conference has nobody present")
+		assert.Empty(t, c.Members(), "an ended conference has nobody present")
 		a, _ := c.Lookup("a1b2c3d4-0001-4000-8000-000000000001", "249")
 		assert.False(t, a.ExitSeen)
 		assert.Equal(t, c.EndedAt, a.LeftAt, "provisionally closed at the end")
@@ -625,8 +660,8 @@ func TestTrackerOrderTolerance(t *testing.T) {
 		assert.Equal(t, []ChangeKind{ChangeEntered}, apply(t, tr, enterB))
 		c := onlyConference(t, tr)
 		assert.True(t, c.Ended)
-		assert.Empty(t, c.Members)
-		assert.Len(t, c.Past, 3)
+		assert.Empty(t, c.Members())
+		assert.Len(t, c.Past(), 3)
 		assert.Equal(t, []ChangeKind{ChangeExited}, apply(t, tr, exitB))
 		assert.Nil(t, apply(t, tr, exitB))
 	})
@@ -682,32 +717,32 @@ func TestTrackerUntrackable(t *testing.T) {
 		assert.ErrorIs(t, err, ErrUntrackable, body)
 		assert.NotContains(t, err.Error(), "floor", "the received value is not repeated")
 	}
-	assert.Empty(t, tr.Conferences())
+	assert.Empty(t, conferences(t, tr))
 
-	// Through a Handler, untrackable events reach the funcs as without a tracker.
+	// Through a vobizhook.Handler, untrackable events reach the funcs as without a tracker.
 	rec := newRecorder()
 	h := rec.handler(tr)
 	assert.Equal(t, http.StatusOK, deliver(h, "ConferenceAction=enter&CallUUID=x&ConferenceMemberID=1"))
-	assert.Equal(t, 1, rec.count[ActionEnter])
-	assert.Equal(t, 0, rec.count[ActionStart])
+	assert.Equal(t, 1, rec.count[vobizhook.ActionEnter])
+	assert.Equal(t, 0, rec.count[vobizhook.ActionStart])
 }
 
-// Apply copies no field longer than a Handler would accept: the tracker's
+// Apply copies no field longer than a vobizhook.Handler would accept: the tracker's
 // memory is bounded in bytes, not only in records.
 func TestTrackerApplyBoundsFieldLengths(t *testing.T) {
-	base := ConferenceEvent{Action: ActionEnter, ConferenceUUID: "u", CallUUID: "c", MemberID: "1", CurrentSize: -1}
+	base := vobizhook.ConferenceEvent{Action: vobizhook.ActionEnter, ConferenceUUID: "u", CallUUID: "c", MemberID: "1", CurrentSize: -1}
 	for _, tc := range []struct {
 		param string
 		max   int
-		set   func(*ConferenceEvent, string)
+		set   func(*vobizhook.ConferenceEvent, string)
 	}{
-		{"ConferenceUUID", 128, func(ev *ConferenceEvent, v string) { ev.ConferenceUUID = v }},
-		{"ConferenceName", 512, func(ev *ConferenceEvent, v string) { ev.ConferenceName = v }},
-		{"ConferenceMemberID", 64, func(ev *ConferenceEvent, v string) { ev.MemberID = v }},
-		{"CallUUID", 128, func(ev *ConferenceEvent, v string) { ev.CallUUID = v }},
-		{"From", 64, func(ev *ConferenceEvent, v string) { ev.From = v }},
-		{"To", 64, func(ev *ConferenceEvent, v string) { ev.To = v }},
-		{"RecordingUrl", 2048, func(ev *ConferenceEvent, v string) { ev.RecordingURL = v }},
+		{"ConferenceUUID", 128, func(ev *vobizhook.ConferenceEvent, v string) { ev.ConferenceUUID = v }},
+		{"ConferenceName", 512, func(ev *vobizhook.ConferenceEvent, v string) { ev.ConferenceName = v }},
+		{"ConferenceMemberID", 64, func(ev *vobizhook.ConferenceEvent, v string) { ev.MemberID = v }},
+		{"CallUUID", 128, func(ev *vobizhook.ConferenceEvent, v string) { ev.CallUUID = v }},
+		{"From", 64, func(ev *vobizhook.ConferenceEvent, v string) { ev.From = v }},
+		{"To", 64, func(ev *vobizhook.ConferenceEvent, v string) { ev.To = v }},
+		{"RecordingUrl", 2048, func(ev *vobizhook.ConferenceEvent, v string) { ev.RecordingURL = v }},
 	} {
 		t.Run(tc.param, func(t *testing.T) {
 			tr := &Tracker{}
@@ -721,14 +756,14 @@ func TestTrackerApplyBoundsFieldLengths(t *testing.T) {
 			tc.set(&ev, strings.Repeat("x", tc.max+1))
 			changes, err := tr.Apply(context.Background(), ev)
 			require.ErrorIs(t, err, ErrUntrackable)
-			require.ErrorIs(t, err, ErrInvalidParam)
-			var pe *ParamError
+			require.ErrorIs(t, err, vobizhook.ErrInvalidParam)
+			var pe *vobizhook.ParamError
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tc.param, pe.Param)
 			assert.Contains(t, err.Error(), fmt.Sprintf("at most %d bytes", tc.max))
 			assert.NotContains(t, err.Error(), "xxx", "the value is not repeated")
 			assert.Empty(t, changes)
-			assert.Len(t, tr.Conferences(), 1, "nothing tracked for it")
+			assert.Len(t, conferences(t, tr), 1, "nothing tracked for it")
 		})
 	}
 }
@@ -753,15 +788,15 @@ func (r *ctxRecorder) Handle(ctx context.Context, rec slog.Record) error {
 }
 
 // The warning about an event the tracker cannot key is logged with the
-// request's context, like the Handler's own records.
+// request's context, like the vobizhook.Handler's own records.
 func TestTrackerUntrackableLogsWithRequestContext(t *testing.T) {
 	for _, withFunc := range []bool{true, false} {
 		t.Run(fmt.Sprint("func=", withFunc), func(t *testing.T) {
 			logs := &ctxRecorder{seen: map[string]any{}}
 			var called int
-			h := &Handler{Tracker: &Tracker{}, Logger: slog.New(logs)}
+			h := &vobizhook.Handler{Tracker: &Tracker{Logger: slog.New(logs)}, Logger: slog.New(slog.DiscardHandler)}
 			if withFunc {
-				h.OnEnter = func(context.Context, ConferenceEvent) error { called++; return nil }
+				h.OnEnter = func(context.Context, vobizhook.ConferenceEvent) error { called++; return nil }
 			}
 			r := httptest.NewRequest(http.MethodPost, "/vobiz/conference", strings.NewReader("ConferenceAction=enter&ConferenceUUID=u"))
 			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -771,7 +806,7 @@ func TestTrackerUntrackableLogsWithRequestContext(t *testing.T) {
 			assert.Equal(t, http.StatusOK, w.Code)
 			logs.mu.Lock()
 			defer logs.mu.Unlock()
-			v, ok := logs.seen["vobizhook: event not tracked, dispatched as is"]
+			v, ok := logs.seen["track: event not tracked, dispatched as is"]
 			require.True(t, ok, "the warning is logged")
 			assert.Equal(t, "request-42", v, "with the request's context")
 			assert.Equal(t, map[bool]int{true: 1, false: 0}[withFunc], called)
@@ -781,7 +816,7 @@ func TestTrackerUntrackableLogsWithRequestContext(t *testing.T) {
 
 func TestTrackerHandlerWithoutFuncsStillTracks(t *testing.T) {
 	tr := &Tracker{}
-	h := &Handler{Tracker: tr}
+	h := &vobizhook.Handler{Tracker: tr}
 	for _, l := range loadSequence(t, "live-three")[:3] {
 		require.Equal(t, http.StatusOK, deliver(h, l))
 	}
@@ -793,7 +828,7 @@ func TestTrackerWaitHonoursContext(t *testing.T) {
 	live := loadSequence(t, "live-three")
 	tr := &Tracker{}
 	entered, release := make(chan struct{}), make(chan struct{})
-	h := &Handler{Tracker: tr, OnEnter: func(ctx context.Context, ev ConferenceEvent) error {
+	h := &vobizhook.Handler{Tracker: tr, OnEnter: func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
 		close(entered)
 		<-release
 		return nil
@@ -801,15 +836,20 @@ func TestTrackerWaitHonoursContext(t *testing.T) {
 	done := make(chan int)
 	go func() { done <- deliver(h, live[0]) }()
 	<-entered
-	// Reads do not wait for the running func.
-	_, ok := tr.Conference(parseLine(t, live[0]).ConferenceUUID)
-	assert.True(t, ok)
+	// Reads do not wait for the running func (this one would block until
+	// release otherwise); the steps of an event are committed together
+	// once its funcs returned, so the conference is not visible yet.
+	uuid := parseLine(t, live[0]).ConferenceUUID
+	_, ok := conference(t, tr, uuid)
+	assert.False(t, ok, "committed when the funcs of its first event returned")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := tr.Apply(ctx, parseLine(t, live[1]))
 	assert.ErrorIs(t, err, context.Canceled)
 	close(release)
 	assert.Equal(t, http.StatusOK, <-done)
+	_, ok = conference(t, tr, uuid)
+	assert.True(t, ok)
 	_, err = tr.Apply(context.Background(), parseLine(t, live[1]))
 	assert.NoError(t, err)
 }
@@ -817,10 +857,10 @@ func TestTrackerWaitHonoursContext(t *testing.T) {
 // --- bounded memory -----------------------------------------------------------
 
 // liveEvent builds a live-style callback body.
-func liveEvent(action Action, conf string, member int, last bool) string {
+func liveEvent(action vobizhook.Action, conf string, member int, last bool) string {
 	v := fmt.Sprintf("ConferenceAction=%s&ConferenceUUID=%s&ConferenceName=room-%s&CallUUID=call-%s-%d&ConferenceMemberID=%d",
 		action, conf, conf, conf, member, member)
-	if action == ActionEnter {
+	if action == vobizhook.ActionEnter {
 		return v + fmt.Sprintf("&From=9180000%05d&To=918045678901&ConferenceFirstMember=%t", member, member == 0)
 	}
 	return v + fmt.Sprintf("&ConferenceLastMember=%t", last)
@@ -832,9 +872,9 @@ func TestTrackerRetention(t *testing.T) {
 	changes, cancel := tr.Subscribe(16)
 	defer cancel()
 	ctx := context.Background()
-	_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r1", 1, false)))
+	_, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, "r1", 1, false)))
 	require.NoError(t, err)
-	_, err = tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, "r1", 1, true)))
+	_, err = tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionExit, "r1", 1, true)))
 	require.NoError(t, err)
 	for range 3 { // started, entered, exited... and ended
 		<-changes
@@ -842,15 +882,15 @@ func TestTrackerRetention(t *testing.T) {
 	<-changes
 
 	clock.Advance(9 * time.Minute)
-	tr.Sweep()
-	_, ok := tr.Conference("r1")
+	sweep(t, tr)
+	_, ok := conference(t, tr, "r1")
 	assert.True(t, ok, "kept within Retention")
 
 	clock.Advance(2 * time.Minute)
 	// Apply sweeps by itself (at most once a second).
-	_, err = tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r2", 1, false)))
+	_, err = tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, "r2", 1, false)))
 	require.NoError(t, err)
-	_, ok = tr.Conference("r1")
+	_, ok = conference(t, tr, "r1")
 	assert.False(t, ok, "dropped after Retention")
 	removed := <-changes
 	assert.Equal(t, ChangeRemoved, removed.Kind)
@@ -861,78 +901,79 @@ func TestTrackerMaxIdle(t *testing.T) {
 	clock := newTestClock()
 	tr := &Tracker{Now: clock.Now, MaxIdle: time.Hour}
 	ctx := context.Background()
-	_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r1", 1, false)))
+	_, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, "r1", 1, false)))
 	require.NoError(t, err)
 	clock.Advance(59 * time.Minute)
-	tr.Sweep()
-	require.Len(t, tr.Live(), 1)
+	sweep(t, tr)
+	require.Len(t, live(t, tr), 1)
 	clock.Advance(2 * time.Minute)
-	tr.Sweep()
-	assert.Empty(t, tr.Live())
+	sweep(t, tr)
+	assert.Empty(t, live(t, tr))
 	c := onlyConference(t, tr)
 	assert.True(t, c.Ended)
 	assert.Equal(t, EndIdle, c.EndReason)
-	assert.Empty(t, c.Members)
-	require.Len(t, c.Past, 1)
-	assert.False(t, c.Past[0].ExitSeen)
+	assert.Empty(t, c.Members())
+	require.Len(t, c.Past(), 1)
+	assert.False(t, c.Past()[0].ExitSeen)
 }
 
 // When a conference's last exit is lost, the idle sweep ends it, and the
-// Handler's OnEnd still fires exactly once: from the sweep, with the final
+// vobizhook.Handler's OnEnd still fires exactly once: from the sweep, with the final
 // roster in its context, retried by the next sweep if it fails.
 func TestTrackerIdleEndCallsOnEnd(t *testing.T) {
 	clock := newTestClock()
 	tr := &Tracker{Now: clock.Now, MaxIdle: time.Hour}
 	rec := newRecorder()
 	h := rec.handler(tr)
-	var endSnap ConferenceSnapshot
+	var endSnap Snapshot
 	fails := 1
 	onEnd := h.OnEnd
-	h.OnEnd = func(ctx context.Context, ev ConferenceEvent) error {
+	h.OnEnd = func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
 		if fails > 0 {
 			fails--
 			return errors.New("database down")
 		}
-		endSnap, _ = ConferenceFromContext(ctx)
+		endSnap, _ = FromContext(ctx)
 		return onEnd(ctx, ev)
 	}
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r1", 1, false)))
+	tr.OnIdleEnd = h.OnEnd
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionEnter, "r1", 1, false)))
 	clock.Advance(time.Minute)
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r1", 2, false)))
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionEnter, "r1", 2, false)))
 	clock.Advance(time.Minute)
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionExit, "r1", 1, false)))
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionExit, "r1", 1, false)))
 	lastEvent := clock.Now()
 	// Member 2's exit, with ConferenceLastMember=true, is lost.
 
 	clock.Advance(59 * time.Minute)
-	tr.Sweep()
-	assert.Zero(t, rec.count[ActionEnd], "not idle yet")
+	sweep(t, tr)
+	assert.Zero(t, rec.count[vobizhook.ActionEnd], "not idle yet")
 	clock.Advance(2 * time.Minute)
-	tr.Sweep() // OnEnd fails: still live
-	assert.Zero(t, rec.count[ActionEnd])
-	c, _ := tr.Conference("r1")
+	sweep(t, tr) // OnEnd fails: still live
+	assert.Zero(t, rec.count[vobizhook.ActionEnd])
+	c, _ := conference(t, tr, "r1")
 	assert.False(t, c.Ended, "a failed OnEnd commits nothing")
 	clock.Advance(time.Second)
-	tr.Sweep() // retried
-	require.Equal(t, 1, rec.count[ActionEnd])
-	ev := rec.events[ActionEnd][0]
-	assert.Equal(t, ActionEnd, ev.Action)
+	sweep(t, tr) // retried
+	require.Equal(t, 1, rec.count[vobizhook.ActionEnd])
+	ev := rec.events[vobizhook.ActionEnd][0]
+	assert.Equal(t, vobizhook.ActionEnd, ev.Action)
 	assert.Equal(t, "r1", ev.ConferenceUUID)
 	assert.Equal(t, "room-r1", ev.ConferenceName)
 	assert.Equal(t, lastEvent, ev.Timestamp, "the end is put at the last event")
 	assert.Empty(t, ev.Params.Get("ConferenceAction"), "no callback triggered it")
 	assert.True(t, endSnap.Ended)
 	assert.Equal(t, EndIdle, endSnap.EndReason)
-	require.Len(t, endSnap.Past, 2)
+	require.Len(t, endSnap.Past(), 2)
 
-	c, _ = tr.Conference("r1")
+	c, _ = conference(t, tr, "r1")
 	assert.True(t, c.Ended)
 	assert.Equal(t, EndIdle, c.EndReason)
 	clock.Advance(2 * time.Hour) // past Retention too
-	tr.Sweep()
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionExit, "r1", 2, true)), "the lost exit, very late")
-	assert.Equal(t, 1, rec.count[ActionEnd], "exactly one end")
-	assert.Equal(t, []Action{ActionStart, ActionEnter, ActionEnter, ActionExit, ActionEnd}, rec.byConf["r1"])
+	sweep(t, tr)
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionExit, "r1", 2, true)), "the lost exit, very late")
+	assert.Equal(t, 1, rec.count[vobizhook.ActionEnd], "exactly one end")
+	assert.Equal(t, []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionEnter, vobizhook.ActionEnter, vobizhook.ActionExit, vobizhook.ActionEnd}, rec.byConf["r1"])
 }
 
 // The sweep an Apply triggers by itself calls an idle conference's OnEnd
@@ -944,23 +985,24 @@ func TestTrackerIdleEndFromApplySweep(t *testing.T) {
 	h := rec.handler(tr)
 	release := make(chan struct{})
 	onEnd := h.OnEnd
-	h.OnEnd = func(ctx context.Context, ev ConferenceEvent) error {
+	h.OnEnd = func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
 		if ev.ConferenceUUID == "idle" {
 			<-release
 		}
 		return onEnd(ctx, ev)
 	}
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "idle", 1, false)))
+	tr.OnIdleEnd = h.OnEnd
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionEnter, "idle", 1, false)))
 	clock.Advance(2 * time.Hour)
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "other", 1, false)), "not held up by idle's OnEnd")
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionEnter, "other", 1, false)), "not held up by idle's OnEnd")
 	close(release)
 	require.Eventually(t, func() bool {
-		c, _ := tr.Conference("idle")
+		c, _ := conference(t, tr, "idle")
 		return c.Ended
 	}, time.Minute, time.Millisecond)
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	assert.Equal(t, []Action{ActionStart, ActionEnter, ActionEnd}, rec.byConf["idle"])
+	assert.Equal(t, []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionEnter, vobizhook.ActionEnd}, rec.byConf["idle"])
 }
 
 // A late or retried event for a conference that ended and was dropped,
@@ -968,21 +1010,21 @@ func TestTrackerIdleEndFromApplySweep(t *testing.T) {
 // second time, and it takes no slot.
 func TestTrackerDroppedConferencesStayEnded(t *testing.T) {
 	session := []string{
-		liveEvent(ActionEnter, "r1", 1, false),
-		liveEvent(ActionEnter, "r1", 2, false),
-		liveEvent(ActionExit, "r1", 1, false),
-		liveEvent(ActionExit, "r1", 2, true),
+		liveEvent(vobizhook.ActionEnter, "r1", 1, false),
+		liveEvent(vobizhook.ActionEnter, "r1", 2, false),
+		liveEvent(vobizhook.ActionExit, "r1", 1, false),
+		liveEvent(vobizhook.ActionExit, "r1", 2, true),
 	}
 	for _, tc := range []struct {
 		name string
-		drop func(t *testing.T, tr *Tracker, clock *testClock, h *Handler)
+		drop func(t *testing.T, tr *Tracker, clock *testClock, h *vobizhook.Handler)
 	}{
-		{"after Retention", func(t *testing.T, tr *Tracker, clock *testClock, h *Handler) {
+		{"after Retention", func(t *testing.T, tr *Tracker, clock *testClock, h *vobizhook.Handler) {
 			clock.Advance(tr.Retention + time.Second)
-			tr.Sweep()
+			sweep(t, tr)
 		}},
-		{"evicted at MaxConferences", func(t *testing.T, tr *Tracker, clock *testClock, h *Handler) {
-			require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r2", 1, false)))
+		{"evicted at MaxConferences", func(t *testing.T, tr *Tracker, clock *testClock, h *vobizhook.Handler) {
+			require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionEnter, "r2", 1, false)))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -993,10 +1035,10 @@ func TestTrackerDroppedConferencesStayEnded(t *testing.T) {
 			for _, body := range session {
 				require.Equal(t, http.StatusOK, deliver(h, body))
 			}
-			want := []Action{ActionStart, ActionEnter, ActionEnter, ActionExit, ActionExit, ActionEnd}
+			want := []vobizhook.Action{vobizhook.ActionStart, vobizhook.ActionEnter, vobizhook.ActionEnter, vobizhook.ActionExit, vobizhook.ActionExit, vobizhook.ActionEnd}
 			require.Equal(t, want, rec.byConf["r1"])
 			tc.drop(t, tr, clock, h)
-			_, ok := tr.Conference("r1")
+			_, ok := conference(t, tr, "r1")
 			require.False(t, ok, "dropped")
 
 			sub, cancel := tr.Subscribe(16)
@@ -1008,11 +1050,11 @@ func TestTrackerDroppedConferencesStayEnded(t *testing.T) {
 				assert.Empty(t, changes)
 			}
 			assert.Equal(t, want, rec.byConf["r1"], "no func fires again")
-			_, ok = tr.Conference("r1")
+			_, ok = conference(t, tr, "r1")
 			assert.False(t, ok, "not tracked again")
 			assert.Zero(t, len(sub), "no change")
 			if tc.name == "evicted at MaxConferences" {
-				c, ok := tr.Conference("r2")
+				c, ok := conference(t, tr, "r2")
 				assert.True(t, ok && !c.Ended, "the live conference keeps its slot")
 			}
 		})
@@ -1027,23 +1069,24 @@ func TestTrackerDroppedMemoryIsBounded(t *testing.T) {
 	ctx := context.Background()
 	for i := range 20 {
 		conf := fmt.Sprint("r", i)
-		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, conf, 1, false)))
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, conf, 1, false)))
 		require.NoError(t, err)
-		_, err = tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, conf, 1, true)))
+		_, err = tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionExit, conf, 1, true)))
 		require.NoError(t, err)
-		tr.mu.RLock()
-		n := tr.forgotten.len()
-		tr.mu.RUnlock()
+		ms := memStore(tr)
+		ms.mu.RLock()
+		n := ms.forgotten.Len()
+		ms.mu.RUnlock()
 		require.LessOrEqual(t, n, 2*limit)
 	}
 	// r17, r18 and r19 are tracked; r14 to r16 were the last dropped.
 	for i := 14; i < 17; i++ {
-		changes, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, fmt.Sprint("r", i), 9, false)))
+		changes, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, fmt.Sprint("r", i), 9, false)))
 		require.NoError(t, err)
 		assert.Empty(t, changes, "r%d is remembered", i)
 	}
 	// r0 was forgotten long ago: it would start a new record (evicting r17).
-	changes, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r0", 9, false)))
+	changes, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, "r0", 9, false)))
 	require.NoError(t, err)
 	assert.NotEmpty(t, changes)
 }
@@ -1054,21 +1097,21 @@ func TestTrackerMaxConferences(t *testing.T) {
 	h := rec.handler(tr)
 	changes, cancel := tr.Subscribe(64)
 	defer cancel()
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r1", 1, false)))
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r2", 1, false)))
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionEnter, "r1", 1, false)))
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionEnter, "r2", 1, false)))
 
 	// Full and nothing ended: refused, so Vobiz retries; nothing is called.
-	assert.Equal(t, http.StatusServiceUnavailable, deliver(h, liveEvent(ActionEnter, "r3", 1, false)))
-	_, err := tr.Apply(context.Background(), parseLine(t, liveEvent(ActionEnter, "r3", 1, false)))
+	assert.Equal(t, http.StatusServiceUnavailable, deliver(h, liveEvent(vobizhook.ActionEnter, "r3", 1, false)))
+	_, err := tr.Apply(context.Background(), parseLine(t, liveEvent(vobizhook.ActionEnter, "r3", 1, false)))
 	assert.ErrorIs(t, err, ErrTrackerFull)
-	assert.Equal(t, 2, rec.count[ActionStart])
+	assert.Equal(t, 2, rec.count[vobizhook.ActionStart])
 
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionExit, "r1", 1, true)))
-	require.Equal(t, http.StatusOK, deliver(h, liveEvent(ActionEnter, "r3", 1, false)), "the ended r1 makes room")
-	_, ok := tr.Conference("r1")
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionExit, "r1", 1, true)))
+	require.Equal(t, http.StatusOK, deliver(h, liveEvent(vobizhook.ActionEnter, "r3", 1, false)), "the ended r1 makes room")
+	_, ok := conference(t, tr, "r1")
 	assert.False(t, ok)
 	var uuids []string
-	for _, c := range tr.Conferences() {
+	for _, c := range conferences(t, tr) {
 		uuids = append(uuids, c.UUID)
 	}
 	assert.ElementsMatch(t, []string{"r2", "r3"}, uuids)
@@ -1094,61 +1137,70 @@ func TestTrackerEvictionOrder(t *testing.T) {
 	}
 	tracked := func() []string {
 		var uuids []string
-		for _, c := range tr.Conferences() {
+		for _, c := range conferences(t, tr) {
 			uuids = append(uuids, c.UUID)
 		}
 		slices.Sort(uuids)
 		return uuids
 	}
 	for _, r := range []string{"r1", "r2", "r3", "r4"} {
-		apply(liveEvent(ActionEnter, r, 1, false))
+		apply(liveEvent(vobizhook.ActionEnter, r, 1, false))
 	}
 	for _, r := range []string{"r3", "r1", "r4"} { // r2 stays live
-		apply(liveEvent(ActionExit, r, 1, true))
+		apply(liveEvent(vobizhook.ActionExit, r, 1, true))
 	}
-	apply(liveEvent(ActionEnter, "r5", 1, false))
+	apply(liveEvent(vobizhook.ActionEnter, "r5", 1, false))
 	assert.Equal(t, []string{"r1", "r2", "r4", "r5"}, tracked(), "r3 ended first")
 
 	// r1 is busy (an event of it is being applied): r4 goes instead.
-	tr.mu.RLock()
-	r1 := tr.confs["r1"]
-	tr.mu.RUnlock()
-	require.True(t, r1.tryAcquire())
-	apply(liveEvent(ActionEnter, "r6", 1, false))
-	r1.release()
+	ms := memStore(tr)
+	ms.mu.RLock()
+	r1 := ms.confs["r1"]
+	ms.mu.RUnlock()
+	require.True(t, tryTurn(r1))
+	apply(liveEvent(vobizhook.ActionEnter, "r6", 1, false))
+	<-r1.turn
 	assert.Equal(t, []string{"r1", "r2", "r5", "r6"}, tracked(), "the busy r1 is passed over")
-	apply(liveEvent(ActionEnter, "r7", 1, false))
+	apply(liveEvent(vobizhook.ActionEnter, "r7", 1, false))
 	assert.Equal(t, []string{"r2", "r5", "r6", "r7"}, tracked())
 
 	// Nothing ended: refused.
-	_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r8", 1, false)))
+	_, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, "r8", 1, false)))
 	assert.ErrorIs(t, err, ErrTrackerFull)
-	tr.endedMu.Lock()
-	assert.Empty(t, tr.ended, "the eviction queue holds no removed conference")
-	tr.endedMu.Unlock()
+	ms.endedMu.Lock()
+	assert.Empty(t, ms.ended, "the eviction queue holds no removed conference")
+	ms.endedMu.Unlock()
 }
 
-// Reading every conference does not hold up commits: while the snapshot of
-// one conference cannot be taken (its lock is held here, as if a huge
-// snapshot were being built), events of another are still applied.
+// Reading every conference does not hold up commits: while a reader is in
+// the middle of the list (held here, on conference a, as if its caller
+// were slow), events of another conference are still applied.
 func TestTrackerReadsDoNotBlockCommits(t *testing.T) {
 	tr := &Tracker{}
 	ctx := context.Background()
 	for _, r := range []string{"a", "b"} {
-		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, r, 1, false)))
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, r, 1, false)))
 		require.NoError(t, err)
 	}
-	tr.mu.RLock()
-	a := tr.confs["a"]
-	tr.mu.RUnlock()
-	a.mu.Lock()
-	read := make(chan []ConferenceSnapshot)
-	go func() { read <- tr.Conferences() }()
-	time.Sleep(20 * time.Millisecond) // let the reader reach a's lock (if it does not, the test proves less, never fails)
+	reading, hold := make(chan struct{}), make(chan struct{})
+	read := make(chan int)
+	go func() {
+		n := 0
+		memStore(tr).Range(ctx, func(rec *Record) bool {
+			if rec.UUID() == "a" {
+				close(reading)
+				<-hold
+			}
+			n++
+			return true
+		})
+		read <- n
+	}()
+	<-reading
 
 	applied := make(chan error)
 	go func() {
-		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "b", 2, false)))
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, "b", 2, false)))
 		applied <- err
 	}()
 	select {
@@ -1157,10 +1209,9 @@ func TestTrackerReadsDoNotBlockCommits(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("a commit waited for a reader")
 	}
-	a.mu.Unlock()
-	all := <-read
-	require.Len(t, all, 2)
-	c, _ := tr.Conference("b")
+	close(hold)
+	assert.Equal(t, 2, <-read)
+	c, _ := conference(t, tr, "b")
 	assert.Equal(t, 2, c.Size())
 }
 
@@ -1172,23 +1223,23 @@ func TestTrackerMaxMembers(t *testing.T) {
 		return err
 	}
 	for m := range 3 {
-		require.NoError(t, apply(liveEvent(ActionEnter, "r", m, false)))
+		require.NoError(t, apply(liveEvent(vobizhook.ActionEnter, "r", m, false)))
 	}
-	assert.ErrorIs(t, apply(liveEvent(ActionEnter, "r", 3, false)), ErrTrackerFull, "3 present: no room")
-	assert.ErrorIs(t, apply(liveEvent(ActionExit, "r", 9, false)), ErrTrackerFull, "no room for a tombstone either")
-	require.NoError(t, apply(liveEvent(ActionExit, "r", 0, false)))
-	require.NoError(t, apply(liveEvent(ActionEnter, "r", 3, false)))
+	assert.ErrorIs(t, apply(liveEvent(vobizhook.ActionEnter, "r", 3, false)), ErrTrackerFull, "3 present: no room")
+	assert.ErrorIs(t, apply(liveEvent(vobizhook.ActionExit, "r", 9, false)), ErrTrackerFull, "no room for a tombstone either")
+	require.NoError(t, apply(liveEvent(vobizhook.ActionExit, "r", 0, false)))
+	require.NoError(t, apply(liveEvent(vobizhook.ActionEnter, "r", 3, false)))
 	c := onlyConference(t, tr)
 	assert.Equal(t, 3, c.Size())
-	assert.Empty(t, c.Past, "the oldest past member made room")
+	assert.Empty(t, c.Past(), "the oldest past member made room")
 	assert.Equal(t, 1, c.PastDropped)
 	// Tombstones are bounded the same way.
-	require.NoError(t, apply(liveEvent(ActionExit, "r", 1, false)))
+	require.NoError(t, apply(liveEvent(vobizhook.ActionExit, "r", 1, false)))
 	for m := 10; m < 20; m++ {
-		require.NoError(t, apply(liveEvent(ActionExit, "r", m, false)))
+		require.NoError(t, apply(liveEvent(vobizhook.ActionExit, "r", m, false)))
 	}
 	c = onlyConference(t, tr)
-	assert.LessOrEqual(t, len(c.Members)+len(c.Past), 3)
+	assert.LessOrEqual(t, len(c.Members())+len(c.Past()), 3)
 }
 
 // --- subscriptions --------------------------------------------------------------
@@ -1198,7 +1249,7 @@ func TestTrackerSubscribe(t *testing.T) {
 	ctx := context.Background()
 	ch, cancel := tr.Subscribe(2)
 	for m := range 5 { // start + 5 enters = 6 changes
-		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r", m, false)))
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, "r", m, false)))
 		require.NoError(t, err)
 	}
 	var got []Change
@@ -1220,7 +1271,7 @@ func TestTrackerSubscribe(t *testing.T) {
 
 	// A subscriber that keeps up loses nothing.
 	ch2, cancel2 := tr.Subscribe(8)
-	_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, "r", 0, false)))
+	_, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionExit, "r", 0, false)))
 	require.NoError(t, err)
 	c := <-ch2
 	assert.Equal(t, ChangeExited, c.Kind)
@@ -1233,7 +1284,7 @@ func TestTrackerSubscribe(t *testing.T) {
 	}
 	_, open := <-ch
 	assert.False(t, open, "cancel closes the channel")
-	_, err = tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, "r", 1, false)))
+	_, err = tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionExit, "r", 1, false)))
 	require.NoError(t, err, "sending after a cancel is safe")
 	cancel2()
 }
@@ -1249,7 +1300,7 @@ func TestTrackerSubscribeReportsLossFirst(t *testing.T) {
 			ch, cancel := tr.Subscribe(buf)
 			defer cancel()
 			for m := range changes - 1 {
-				_, err := tr.Apply(context.Background(), parseLine(t, liveEvent(ActionEnter, "r", m, false)))
+				_, err := tr.Apply(context.Background(), parseLine(t, liveEvent(vobizhook.ActionEnter, "r", m, false)))
 				require.NoError(t, err)
 			}
 			var got []Change
@@ -1282,30 +1333,35 @@ func TestTrackerReadersDoNotShare(t *testing.T) {
 	sub2, cancel2 := tr.Subscribe(16)
 	defer cancel2()
 	for m := range 3 {
-		_, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionEnter, "r", m, false)))
+		_, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionEnter, "r", m, false)))
 		require.NoError(t, err)
 	}
-	applied, err := tr.Apply(ctx, parseLine(t, liveEvent(ActionExit, "r", 0, false)))
+	applied, err := tr.Apply(ctx, parseLine(t, liveEvent(vobizhook.ActionExit, "r", 0, false)))
 	require.NoError(t, err)
-	want, ok := tr.Conference("r")
+	want, ok := conference(t, tr, "r")
 	require.True(t, ok)
-	want.Members, want.Past = slices.Clone(want.Members), slices.Clone(want.Past) // a private copy to compare with
+	wantMembers, wantPast := want.Members(), want.Past() // private copies to compare with
 
-	for name, read := range map[string]func() ConferenceSnapshot{
-		"Conference":  func() ConferenceSnapshot { c, _ := tr.Conference("r"); return c },
-		"Conferences": func() ConferenceSnapshot { return tr.Conferences()[0] },
-		"Live":        func() ConferenceSnapshot { return tr.Live()[0] },
+	for name, read := range map[string]func() Snapshot{
+		"Conference":  func() Snapshot { c, _ := conference(t, tr, "r"); return c },
+		"Conferences": func() Snapshot { return conferences(t, tr)[0] },
+		"Live":        func() Snapshot { return live(t, tr)[0] },
 	} {
 		t.Run(name, func(t *testing.T) {
 			mine := read()
-			require.Len(t, mine.Members, 2)
-			require.Len(t, mine.Past, 1)
-			mine.Members[0].From = "changed by a reader"
-			slices.Reverse(mine.Members)
-			mine.Past[0].CallUUID = "changed"
-			mine.Members = append(mine.Members, Member{CallUUID: "appended"})
-			assert.Equal(t, want, read(), "another reader sees the tracker's state")
-			assert.Equal(t, "call-r-0", want.Past[0].CallUUID)
+			members, past := mine.Members(), mine.Past()
+			require.Len(t, members, 2)
+			require.Len(t, past, 1)
+			members[0].From = "changed by a reader"
+			slices.Reverse(members)
+			past[0].CallUUID = "changed"
+			_ = append(members, Member{CallUUID: "appended"})
+			again := read()
+			assert.Equal(t, want, again, "another reader sees the tracker's state")
+			assert.Equal(t, wantMembers, again.Members())
+			assert.Equal(t, wantPast, again.Past())
+			assert.Equal(t, wantMembers, mine.Members(), "and so does the same reader, asking again")
+			assert.Equal(t, "call-r-0", wantPast[0].CallUUID)
 		})
 	}
 
@@ -1322,7 +1378,7 @@ func TestTrackerReadersDoNotShare(t *testing.T) {
 	require.NotNil(t, exit1.Member)
 	require.NotNil(t, exit2.Member)
 	require.NotNil(t, applied[0].Member)
-	from := want.Past[0].From
+	from := wantPast[0].From
 	require.NotEmpty(t, from)
 	exit1.Member.From = "changed by subscriber 1"
 	assert.Equal(t, from, exit2.Member.From, "subscriber 2's member is its own")
@@ -1337,7 +1393,7 @@ func TestTrackerParallel(t *testing.T) {
 	for c := range confs {
 		conf := fmt.Sprintf("conf-%02d", c)
 		for m := range members {
-			bodies = append(bodies, liveEvent(ActionEnter, conf, m, false), liveEvent(ActionExit, conf, m, m == members-1))
+			bodies = append(bodies, liveEvent(vobizhook.ActionEnter, conf, m, false), liveEvent(vobizhook.ActionExit, conf, m, m == members-1))
 		}
 	}
 	queue := append(append([]string(nil), bodies...), bodies...) // every event twice
@@ -1360,13 +1416,13 @@ func TestTrackerParallel(t *testing.T) {
 				return
 			default:
 			}
-			for _, c := range tr.Conferences() {
+			for _, c := range conferences(t, tr) {
 				if !c.Ended {
 					assert.Empty(t, c.EndReason)
 				}
 			}
-			tr.Live()
-			tr.Conference("conf-00")
+			live(t, tr)
+			conference(t, tr, "conf-00")
 		}
 	})
 
@@ -1389,18 +1445,18 @@ func TestTrackerParallel(t *testing.T) {
 	readers.Wait()
 
 	assert.False(t, rec.overlap.Load(), "funcs of one conference never run at once")
-	all := tr.Conferences()
+	all := conferences(t, tr)
 	require.Len(t, all, confs)
 	for _, c := range all {
 		calls := rec.byConf[c.UUID]
-		count := map[Action]int{}
+		count := map[vobizhook.Action]int{}
 		for _, a := range calls {
 			count[a]++
 		}
-		assert.Equal(t, map[Action]int{ActionStart: 1, ActionEnter: members, ActionExit: members, ActionEnd: 1}, count, c.UUID)
-		assert.Equal(t, ActionStart, calls[0])
+		assert.Equal(t, map[vobizhook.Action]int{vobizhook.ActionStart: 1, vobizhook.ActionEnter: members, vobizhook.ActionExit: members, vobizhook.ActionEnd: 1}, count, c.UUID)
+		assert.Equal(t, vobizhook.ActionStart, calls[0])
 		assert.True(t, c.Ended)
-		assert.Len(t, c.Past, members)
+		assert.Len(t, c.Past(), members)
 	}
 }
 
@@ -1413,7 +1469,7 @@ func TestTrackerSeqOrdersEachConference(t *testing.T) {
 	for c := range confs {
 		conf := fmt.Sprintf("conf-%02d", c)
 		for m := range members {
-			queue = append(queue, liveEvent(ActionEnter, conf, m, false), liveEvent(ActionExit, conf, m, m == members-1))
+			queue = append(queue, liveEvent(vobizhook.ActionEnter, conf, m, false), liveEvent(vobizhook.ActionExit, conf, m, m == members-1))
 		}
 	}
 	rand.New(rand.NewPCG(3, 4)).Shuffle(len(queue), func(i, j int) { queue[i], queue[j] = queue[j], queue[i] })
@@ -1471,16 +1527,16 @@ func TestTrackerSeqOrdersEachConference(t *testing.T) {
 // subscribers, no funcs.
 func BenchmarkTrackerApply(b *testing.B) {
 	const rooms, members = 1000, 10
-	var events []ConferenceEvent
+	var events []vobizhook.ConferenceEvent
 	var room []int // events[i] is of room room[i]
 	for r := range rooms {
 		conf := fmt.Sprintf("bench-%04d", r)
 		for m := range members {
-			events = append(events, parseLine(b, liveEvent(ActionEnter, conf, m, false)))
+			events = append(events, parseLine(b, liveEvent(vobizhook.ActionEnter, conf, m, false)))
 			room = append(room, r)
 		}
 		for m := range members {
-			events = append(events, parseLine(b, liveEvent(ActionExit, conf, m, m == members-1)))
+			events = append(events, parseLine(b, liveEvent(vobizhook.ActionExit, conf, m, m == members-1)))
 			room = append(room, r)
 		}
 	}
@@ -1528,7 +1584,7 @@ func BenchmarkTrackerMemoryPerMember(b *testing.B) {
 		for r := range rooms {
 			conf := fmt.Sprintf("mem-%02d-5d2c1f0e-7a41-4c7e-9d7e", r)
 			for m := range members {
-				if _, err := tr.Apply(ctx, parseLine(b, liveEvent(ActionEnter, conf, m, false))); err != nil {
+				if _, err := tr.Apply(ctx, parseLine(b, liveEvent(vobizhook.ActionEnter, conf, m, false))); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -1536,7 +1592,7 @@ func BenchmarkTrackerMemoryPerMember(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&after)
 		perMember = float64(after.HeapAlloc-before.HeapAlloc) / (rooms * members)
-		if n := len(tr.Live()); n != rooms {
+		if n := len(live(b, tr)); n != rooms {
 			b.Fatalf("%d rooms", n)
 		}
 		runtime.KeepAlive(tr)
@@ -1552,13 +1608,13 @@ func BenchmarkTrackerSnapshot(b *testing.B) {
 	b.Run("Conference/200members", func(b *testing.B) {
 		tr := &Tracker{}
 		for m := range 200 {
-			if _, err := tr.Apply(ctx, parseLine(b, liveEvent(ActionEnter, "snap", m, false))); err != nil {
+			if _, err := tr.Apply(ctx, parseLine(b, liveEvent(vobizhook.ActionEnter, "snap", m, false))); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if c, ok := tr.Conference("snap"); !ok || c.Size() != 200 {
+			if c, ok := conference(b, tr, "snap"); !ok || c.Size() != 200 {
 				b.Fatal("missing")
 			}
 		}
@@ -1567,14 +1623,14 @@ func BenchmarkTrackerSnapshot(b *testing.B) {
 		tr := &Tracker{}
 		for r := range 1000 {
 			for m := range 10 {
-				if _, err := tr.Apply(ctx, parseLine(b, liveEvent(ActionEnter, fmt.Sprintf("room-%04d", r), m, false))); err != nil {
+				if _, err := tr.Apply(ctx, parseLine(b, liveEvent(vobizhook.ActionEnter, fmt.Sprintf("room-%04d", r), m, false))); err != nil {
 					b.Fatal(err)
 				}
 			}
 		}
 		b.ReportAllocs()
 		for b.Loop() {
-			if n := len(tr.Conferences()); n != 1000 {
+			if n := len(conferences(b, tr)); n != 1000 {
 				b.Fatal(n)
 			}
 		}
@@ -1588,12 +1644,12 @@ func BenchmarkTrackerEvictAtCap(b *testing.B) {
 	const confs = 10000
 	tr := &Tracker{MaxConferences: confs, Retention: -1, MaxIdle: -1}
 	ctx := context.Background()
-	enter := func(i int) ConferenceEvent {
-		return ConferenceEvent{Action: ActionEnter, ConferenceUUID: fmt.Sprint("cap-", i), CallUUID: "c", CurrentSize: -1}
+	enter := func(i int) vobizhook.ConferenceEvent {
+		return vobizhook.ConferenceEvent{Action: vobizhook.ActionEnter, ConferenceUUID: fmt.Sprint("cap-", i), CallUUID: "c", CurrentSize: -1}
 	}
-	exit := func(i int) ConferenceEvent {
+	exit := func(i int) vobizhook.ConferenceEvent {
 		ev := enter(i)
-		ev.Action, ev.LastMember = ActionExit, true
+		ev.Action, ev.LastMember = vobizhook.ActionExit, true
 		return ev
 	}
 	for i := range confs {
@@ -1628,19 +1684,19 @@ func FuzzTrackerSequence(f *testing.F) {
 		rec := newRecorder()
 		h := rec.handler(tr)
 		ctx := context.Background()
-		events := make([]ConferenceEvent, len(seq))
+		events := make([]vobizhook.ConferenceEvent, len(seq))
 		for i, b := range seq {
-			ev := ConferenceEvent{
-				Action:         [4]Action{ActionEnter, ActionExit, ActionStart, ActionEnd}[b&3],
+			ev := vobizhook.ConferenceEvent{
+				Action:         [4]vobizhook.Action{vobizhook.ActionEnter, vobizhook.ActionExit, vobizhook.ActionStart, vobizhook.ActionEnd}[b&3],
 				ConferenceUUID: "u", ConferenceName: "room",
 				CallUUID: fmt.Sprint("c", b>>2&7), MemberID: fmt.Sprint(b >> 2 & 7),
 				From: fmt.Sprint("91", b>>2&7), CurrentSize: -1,
 			}
 			switch {
-			case b&0x80 != 0 && ev.Action == ActionExit:
+			case b&0x80 != 0 && ev.Action == vobizhook.ActionExit:
 				ev.LastMember = true
 				ev.Params = url.Values{"ConferenceLastMember": {"true"}}
-			case b&0x40 != 0 && ev.Action == ActionExit:
+			case b&0x40 != 0 && ev.Action == vobizhook.ActionExit:
 				ev.Params = url.Values{"ConferenceLastMember": {"false"}}
 			case b&0x80 != 0:
 				ev.CurrentSize = int(b >> 5 & 1)
@@ -1649,27 +1705,28 @@ func FuzzTrackerSequence(f *testing.F) {
 			events[i] = ev
 		}
 		wasEnded := false
+		funcs := vobizhook.Funcs{OnEnter: h.OnEnter, OnExit: h.OnExit, OnStart: h.OnStart, OnEnd: h.OnEnd}
 		for _, ev := range events {
-			_, err := tr.apply(ctx, &ev, h)
+			_, _, err := tr.apply(ctx, &ev, &funcs)
 			require.NoError(t, err)
-			c, ok := tr.Conference("u")
+			c, ok := conference(t, tr, "u")
 			require.True(t, ok)
 			require.False(t, wasEnded && !c.Ended, "ended never reverts")
 			wasEnded = c.Ended
 			if c.Ended {
-				require.Empty(t, c.Members)
+				require.Empty(t, c.Members())
 			}
-			for _, m := range c.Members {
-				_, inPast := ConferenceSnapshot{Past: c.Past}.Lookup(m.CallUUID, m.MemberID)
+			for _, m := range c.Members() {
+				inPast := slices.ContainsFunc(c.Past(), func(p Member) bool { return p.CallUUID == m.CallUUID && p.MemberID == m.MemberID })
 				require.False(t, inPast, "a member is present or past, not both")
 			}
 		}
-		require.Equal(t, min(len(events), 1), rec.count[ActionStart])
-		require.LessOrEqual(t, rec.count[ActionEnd], 1)
-		require.Equal(t, wasEnded, rec.count[ActionEnd] == 1)
+		require.Equal(t, min(len(events), 1), rec.count[vobizhook.ActionStart])
+		require.LessOrEqual(t, rec.count[vobizhook.ActionEnd], 1)
+		require.Equal(t, wasEnded, rec.count[vobizhook.ActionEnd] == 1)
 		calls := len(rec.calls)
 		for _, ev := range events {
-			_, err := tr.apply(ctx, &ev, h)
+			_, _, err := tr.apply(ctx, &ev, &funcs)
 			require.NoError(t, err)
 		}
 		require.Equal(t, calls, len(rec.calls), "a replay calls nothing")

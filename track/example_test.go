@@ -1,4 +1,4 @@
-package vobizhook_test
+package track_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/track"
 )
 
 // Today's Vobiz sends only enter and exit, out of order and sometimes twice.
@@ -16,7 +17,7 @@ import (
 // once, and OnEnter and OnExit once per member.
 func ExampleTracker() {
 	clock := time.Date(2026, 8, 31, 20, 8, 0, 0, time.UTC)
-	tracker := &vobizhook.Tracker{
+	tracker := &track.Tracker{
 		// A clock for a reproducible example; leave Now nil in production.
 		Now: func() time.Time { clock = clock.Add(time.Minute); return clock },
 	}
@@ -35,9 +36,9 @@ func ExampleTracker() {
 			return nil
 		},
 		OnEnd: func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
-			c, _ := vobizhook.ConferenceFromContext(ctx)
+			c, _ := track.FromContext(ctx)
 			fmt.Printf("end %s after %s, peak %d\n", c.Name, c.EndedAt.Sub(c.StartedAt), c.Peak)
-			for _, m := range c.Past {
+			for _, m := range c.Past() {
 				fmt.Printf("  %s (%s) stayed %s\n", m.MemberID, m.From, m.Stay)
 			}
 			return nil
@@ -58,7 +59,7 @@ func ExampleTracker() {
 		h.ServeHTTP(httptest.NewRecorder(), r)
 	}
 
-	c, _ := tracker.Conference("5d2c1f0e")
+	c, _, _ := tracker.Conference(context.Background(), "5d2c1f0e")
 	fmt.Println("ended:", c.Ended, c.EndReason, "present:", c.Size())
 	// Output:
 	// start standup (derived from enter)
@@ -75,12 +76,16 @@ func ExampleTracker() {
 // A dashboard subscribes first, then reads the snapshot, then applies the
 // changes as they come; Dropped tells it when to read the snapshot again.
 func ExampleTracker_Subscribe() {
-	tracker := &vobizhook.Tracker{}
+	tracker := &track.Tracker{}
 	changes, cancel := tracker.Subscribe(64)
 	defer cancel()
-	fmt.Println("live rooms:", len(tracker.Live()))
-
 	ctx := context.Background()
+	live, err := tracker.Live(ctx)
+	if err != nil {
+		panic(err) // a shared store can fail; the memory store does not
+	}
+	fmt.Println("live rooms:", len(live))
+
 	for _, ev := range []vobizhook.ConferenceEvent{
 		{Action: vobizhook.ActionEnter, ConferenceUUID: "u1", ConferenceName: "standup", CallUUID: "c1", MemberID: "249", From: "918071387423"},
 		{Action: vobizhook.ActionExit, ConferenceUUID: "u1", ConferenceName: "standup", CallUUID: "c1", MemberID: "249", LastMember: true},

@@ -1,4 +1,4 @@
-package vobizhook
+package vobizxml
 
 import (
 	"bytes"
@@ -57,7 +57,7 @@ func goldenCases() []struct {
 	name string
 	resp Response
 } {
-	h := &Handler{CallbackURL: "https://app.example/conference-events"}
+	cb := "https://app.example/conference-events"
 	return []struct {
 		name string
 		resp Response
@@ -67,12 +67,12 @@ func goldenCases() []struct {
 		{"conference-every-attribute", NewResponse(fullConference())},
 		{"conference-default-true-off", NewResponse(Conference{Room: "standup", Beep: Off, StartConferenceOnEnter: Off})},
 		{"conference-escaping", NewResponse(Conference{Room: escRoom, CallbackURL: escURL, WaitSound: "https://app.example/wait?x=1&y=2"})},
-		{"conference-from-handler", NewResponse(h.Conference("standup"))},
+		{"conference-from-handler", NewResponse(Conference{Room: "standup", CallbackURL: cb, CallbackMethod: http.MethodPost})},
 		{"speak", NewResponse(Speak{Text: "Welcome to the <stand-up> & \"retro\"", Voice: VoiceMan, Language: "en-GB", Loop: 2})},
 		{"play", NewResponse(Play{URL: "https://cdn.example/hold.mp3?v=1&t=2", Loop: LoopForever})},
 		{"wait-sound-answer", NewResponse(Play{URL: "https://cdn.example/hold.mp3"}, Wait{Length: 5, Silence: On, MinSilence: 500})},
 		{"hangup", NewResponse(Hangup{Reason: HangupBusy, Schedule: 60}, Speak{Text: "This call ends in a minute.", Loop: LoopForever})},
-		{"flow", NewResponse(Speak{Text: "Joining the stand-up."}, h.Conference("standup"), Hangup{})},
+		{"flow", NewResponse(Speak{Text: "Joining the stand-up."}, Conference{Room: "standup", CallbackURL: cb, CallbackMethod: http.MethodPost}, Hangup{})},
 	}
 }
 
@@ -412,68 +412,30 @@ func TestValidationReportsEveryProblem(t *testing.T) {
 }
 
 func TestAttrErrorMessages(t *testing.T) {
-	assert.Equal(t, `vobizhook: <Conference> attribute callbackMethod: invalid value: want "GET" or "POST" (upper case)`,
+	assert.Equal(t, `vobizxml: <Conference> attribute callbackMethod: invalid XML value: want "GET" or "POST" (upper case)`,
 		(&AttrError{Element: "Conference", Attr: "callbackMethod", Reason: reasonMethod, Err: ErrInvalidAttr}).Error())
-	assert.Equal(t, "vobizhook: <Conference> text: invalid value: "+reasonRoom,
+	assert.Equal(t, "vobizxml: <Conference> text: invalid XML value: "+reasonRoom,
 		(&AttrError{Element: "Conference", Reason: reasonRoom, Err: ErrInvalidAttr}).Error())
-	assert.Equal(t, "vobizhook: <Response>: invalid value: verb 0 is nil",
+	assert.Equal(t, "vobizxml: <Response>: invalid XML value: verb 0 is nil",
 		NewResponse(nil).Validate().Error())
 }
 
-func TestHandlerConference(t *testing.T) {
-	h := &Handler{CallbackURL: "https://app.example/conference-events?tenant=a&b=1"}
-	c := h.Conference("standup")
-	assert.Equal(t, Conference{Room: "standup", CallbackURL: h.CallbackURL, CallbackMethod: "POST"}, c)
+func TestConferenceCallback(t *testing.T) {
+	cb := "https://app.example/conference-events?tenant=a&b=1"
+	c := Conference{Room: "standup", CallbackURL: cb, CallbackMethod: http.MethodPost}
 	b, err := NewResponse(c).Bytes()
 	require.NoError(t, err)
 	attrs, room := conferenceAttrs(t, b)
 	assert.Equal(t, "standup", room)
-	assert.Equal(t, map[string]string{"callbackUrl": h.CallbackURL, "callbackMethod": "POST"}, attrs)
+	assert.Equal(t, map[string]string{"callbackUrl": cb, "callbackMethod": "POST"}, attrs)
 
-	// Without a CallbackURL the answer cannot be rendered, and the error
+	// Without a callbackUrl the answer cannot be rendered, and the error
 	// says why.
-	_, err = NewResponse((&Handler{}).Conference("standup")).Bytes()
+	_, err = NewResponse(Conference{Room: "standup", CallbackMethod: http.MethodPost}).Bytes()
 	var ae *AttrError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "callbackUrl", ae.Attr)
 	assert.Contains(t, err.Error(), "empty while callbackMethod is set")
-}
-
-func TestResponseServedOverHTTP(t *testing.T) {
-	h := &Handler{}
-	mux := http.NewServeMux()
-	mux.Handle("/conference-events", h)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	h.CallbackURL = srv.URL + "/conference-events"
-	answer := NewResponse(Speak{Text: "Joining."}, h.Conference("standup & co"))
-	mux.Handle("/answer", answer)
-	want, err := answer.Bytes()
-	require.NoError(t, err)
-
-	for _, method := range []string{http.MethodGet, http.MethodPost} {
-		t.Run(method, func(t *testing.T) {
-			req, err := http.NewRequest(method, srv.URL+"/answer", strings.NewReader("CallUUID=abc"))
-			require.NoError(t, err)
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			res, err := srv.Client().Do(req)
-			require.NoError(t, err)
-			defer res.Body.Close()
-			body, err := io.ReadAll(res.Body)
-			require.NoError(t, err)
-			assert.Equal(t, http.StatusOK, res.StatusCode)
-			assert.Equal(t, "application/xml", res.Header.Get("Content-Type"))
-			assert.Equal(t, string(want), string(body))
-
-			// The callbackUrl in the answer reaches the Handler.
-			attrs, room := conferenceAttrs(t, body)
-			assert.Equal(t, "standup & co", room)
-			cb, err := srv.Client().PostForm(attrs["callbackUrl"], map[string][]string{"ConferenceAction": {"enter"}})
-			require.NoError(t, err)
-			cb.Body.Close()
-			assert.Equal(t, http.StatusOK, cb.StatusCode)
-		})
-	}
 }
 
 func TestInvalidResponseServes500(t *testing.T) {
@@ -482,7 +444,7 @@ func TestInvalidResponseServes500(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
 	defer slog.SetDefault(prev)
 
-	srv := httptest.NewServer(NewResponse(Speak{Text: "hi"}, (&Handler{}).Conference("standup")))
+	srv := httptest.NewServer(NewResponse(Speak{Text: "hi"}, Conference{Room: "standup", CallbackMethod: http.MethodPost}))
 	defer srv.Close()
 	res, err := srv.Client().Get(srv.URL + "/answer")
 	require.NoError(t, err)
@@ -544,8 +506,7 @@ func FuzzConferenceRoundTrip(f *testing.F) {
 }
 
 func BenchmarkResponseBytes(b *testing.B) {
-	h := &Handler{CallbackURL: "https://app.example/conference-events?tenant=a&b=2"}
-	c := h.Conference("standup")
+	c := Conference{Room: "standup", CallbackURL: "https://app.example/conference-events?tenant=a&b=2", CallbackMethod: http.MethodPost}
 	c.Beep = Off
 	c.MaxParticipants = 10
 	r := NewResponse(Speak{Text: "Joining the stand-up."}, c, Hangup{})
@@ -568,7 +529,7 @@ func BenchmarkResponseBytesEveryAttribute(b *testing.B) {
 }
 
 func BenchmarkResponseServeHTTP(b *testing.B) {
-	r := NewResponse(Speak{Text: "Joining the stand-up."}, (&Handler{CallbackURL: "https://app.example/cb"}).Conference("standup"))
+	r := NewResponse(Speak{Text: "Joining the stand-up."}, Conference{Room: "standup", CallbackURL: "https://app.example/cb", CallbackMethod: http.MethodPost})
 	req := httptest.NewRequest(http.MethodPost, "/answer", nil)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -578,6 +539,6 @@ func BenchmarkResponseServeHTTP(b *testing.B) {
 }
 
 func TestAttrErrorWithoutSentinel(t *testing.T) {
-	assert.Equal(t, "vobizhook: <Conference> attribute beep: invalid value: why",
+	assert.Equal(t, "vobizxml: <Conference> attribute beep: invalid XML value: why",
 		(&AttrError{Element: "Conference", Attr: "beep", Reason: "why"}).Error())
 }

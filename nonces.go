@@ -1,0 +1,152 @@
+package vobizhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// Nonces are the nonces of a verified request: the value of its V3 nonce
+// header when a V3 or MA-V3 signature verified, and of its V2 nonce header
+// when a V2 or MA-V2 signature verified. Vobiz may send the same nonce in
+// both or two different ones; claiming both keeps a replay that strips one
+// signature from being dispatched again. A nonce whose signature did not
+// verify (or is absent) is never returned: it could be anything.
+type Nonces struct {
+	V3 string // the X-Vobiz-Signature-V3-Nonce value, or ""
+	V2 string // the X-Vobiz-Signature-V2-Nonce value when different from V3, or ""
+}
+
+// IsZero reports whether n holds no nonce.
+func (n Nonces) IsZero() bool { return n.V3 == "" && n.V2 == "" }
+
+// Claim is one claim on the nonces of a request, made by [Nonces.Claim]:
+// its State says what was found, and, when it is [NonceNew], Complete or
+// Release ends it. A claim carries a random token, so that it completes or
+// releases only what it claimed itself: a delivery that outlived its lease
+// and then fails cannot release the claim, or erase the success, of a
+// retry that came after it.
+type Claim struct {
+	State  NonceState // NonceNew, NonceInProgress or NonceDone
+	nonces Nonces     // claimed, when State is NonceNew
+	token  uint64
+	store  NonceStore
+}
+
+// Claim claims each nonce of n in store, V3 first, for lease (zero or less
+// means [DefaultNonceLease]), and returns the claim with what it found:
+//
+//   - [NonceNew]: every nonce was free and is now claimed, in progress: act
+//     on the callback, then call [Claim.Complete] if that succeeded or
+//     [Claim.Release] if it failed.
+//   - [NonceInProgress]: a delivery of the same request is being handled
+//     right now: do not act on it; answer a 5xx (503) so that Vobiz retries.
+//   - [NonceDone]: the request was already handled successfully (a retry or
+//     a replay): acknowledge it with 200 without acting on it.
+//
+// When it does not return NonceNew, Claim releases the nonce it claimed
+// itself, so the store is as before. On a store error it releases what it
+// claimed and returns the error: answer a 5xx so that Vobiz retries. With no
+// nonce at all, the claim is NonceNew and its Complete and Release do
+// nothing.
+func (n Nonces) Claim(ctx context.Context, store NonceStore, lease time.Duration) (Claim, error) {
+	c := Claim{State: NonceInProgress, token: newClaimToken(), store: store}
+	if store == nil {
+		return c, errNilStore
+	}
+	if lease <= 0 {
+		lease = DefaultNonceLease
+	}
+	for _, nonce := range [...]string{n.V3, n.V2} {
+		if nonce == "" {
+			continue
+		}
+		state, err := store.Claim(ctx, nonce, c.token, lease)
+		if err != nil {
+			c.undo(ctx)
+			return Claim{State: NonceInProgress}, fmt.Errorf("vobizhook: claiming a nonce: %w", err)
+		}
+		if state != NonceNew {
+			c.undo(ctx)
+			if state != NonceDone {
+				state = NonceInProgress // also for a state this package does not know
+			}
+			return Claim{State: state}, nil
+		}
+		if nonce == n.V3 {
+			c.nonces.V3 = nonce
+		} else {
+			c.nonces.V2 = nonce
+		}
+	}
+	c.State = NonceNew
+	return c, nil
+}
+
+// undo releases what c claimed so far.
+func (c *Claim) undo(ctx context.Context) {
+	if c.nonces.V3 != "" {
+		c.store.Release(context.WithoutCancel(ctx), c.nonces.V3, c.token)
+	}
+}
+
+var errNilStore = errors.New("vobizhook: nil NonceStore")
+
+// errInProgress is the Outcome.Err of a copy answered 503 because its
+// nonce is claimed by another delivery.
+var errInProgress = errors.New("vobizhook: the same callback is being handled")
+
+// Complete marks the claimed nonces done, remembered for window (zero or
+// less means [DefaultReplayWindow]): call it when handling the request
+// succeeded, so that its retries and replays are acknowledged without being
+// handled again. It does nothing for a claim that is not NonceNew.
+func (c Claim) Complete(ctx context.Context, window time.Duration) error {
+	if c.State != NonceNew {
+		return nil
+	}
+	if window <= 0 {
+		window = DefaultReplayWindow
+	}
+	return c.each(func(nonce string) error { return c.store.Complete(ctx, nonce, c.token, window) }, "completing")
+}
+
+// Release gives the claimed nonces back, so that a retry of the request is
+// handled: call it when handling the request failed. It does nothing for a
+// claim that is not NonceNew, and nothing to a nonce another claim holds
+// now (after this claim's lease ended) or that is done.
+func (c Claim) Release(ctx context.Context) error {
+	if c.State != NonceNew {
+		return nil
+	}
+	return c.each(func(nonce string) error { return c.store.Release(ctx, nonce, c.token) }, "releasing")
+}
+
+// each calls fn for each claimed nonce, all of them even when one fails.
+func (c Claim) each(fn func(nonce string) error, verb string) error {
+	var errs []error
+	for _, nonce := range [...]string{c.nonces.V3, c.nonces.V2} {
+		if nonce == "" {
+			continue
+		}
+		if err := fn(nonce); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("vobizhook: %s a nonce: %w", verb, err)
+	}
+	return nil
+}
+
+// newClaimToken returns a random non-zero token: claims of several
+// replicas must not collide, and 64 random bits make that a 2^-64 chance
+// per pair.
+func newClaimToken() uint64 {
+	for {
+		if t := rand.Uint64(); t != 0 {
+			return t
+		}
+	}
+}

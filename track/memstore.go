@@ -1,0 +1,386 @@
+package track
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vobizhook/vobizhook/internal/genset"
+)
+
+// MemoryStore is the [Store] of one process, the default of a [Tracker]
+// whose Store is nil. Records are kept by pointer, so reads and commits
+// cost no encoding. It is bounded: at most Limits.MaxConferences
+// conferences, live and ended, the one that ended longest ago evicted to
+// admit a new one; ended conferences dropped after Retention by Expire. A
+// dropped conference's UUID is remembered, as a 16-byte hash, until at
+// least MaxConferences more conferences have been dropped after it (under 1
+// MB at the default cap), so a late retry for it gets [ErrForgotten].
+//
+// A conference is admitted at its first commit: an event whose first func
+// fails (OnStart failing, say) leaves nothing behind, so failures cannot
+// fill the store. Use one MemoryStore per Tracker, or share one between
+// Trackers of one process; the zero value is ready to use.
+type MemoryStore struct {
+	// mu guards confs, all, forgotten and memConf.idx; commits do not
+	// take it.
+	mu        sync.RWMutex
+	confs     map[string]*memConf
+	all       []*memConf // the same conferences, for sweeping in batches
+	forgotten genset.Set[struct{}]
+
+	// ended lists the conferences in the order they ended, for eviction
+	// and expiry; entries already removed are skipped and dropped lazily.
+	endedMu sync.Mutex
+	ended   []*memConf
+
+	watchMu  sync.Mutex                 // serializes changes to the list of watchers
+	watchers atomic.Pointer[[]*watcher] // copy on write: commits read it without a lock
+}
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore { return &MemoryStore{} }
+
+// memConf is one conference: its turn (a channel of one slot), its
+// committed record, and the bookkeeping of its place in the store.
+type memConf struct {
+	uuid    string
+	turn    chan struct{}
+	rec     atomic.Pointer[Record]
+	refs    atomic.Int32 // callers holding or waiting for the turn
+	removed atomic.Bool  // dropped from the map: acquirers must look up again
+	queued  bool         // in the ended queue; guarded by the turn
+	idx     int          // index in all; guarded by mu
+}
+
+type watcher struct {
+	deliver func(Change)
+}
+
+// sweepBatch is how many conferences a sweep looks at per hold of the
+// global lock.
+const sweepBatch = 256
+
+// Acquire implements [Store].
+func (s *MemoryStore) Acquire(ctx context.Context, uuid string, now time.Time, lim Limits) (Turn, error) {
+	for {
+		c, err := s.lookupOrCreate(uuid, lim)
+		if err != nil {
+			return nil, err
+		}
+		select {
+		case c.turn <- struct{}{}:
+		default:
+			select {
+			case c.turn <- struct{}{}:
+			case <-ctx.Done():
+				s.unref(c)
+				return nil, fmt.Errorf("track: waiting for another event of the conference: %w", context.Cause(ctx))
+			}
+		}
+		if !c.removed.Load() {
+			return &memTurn{s: s, c: c}, nil
+		}
+		<-c.turn
+		c.refs.Add(-1)
+	}
+}
+
+func (s *MemoryStore) lookupOrCreate(uuid string, lim Limits) (*memConf, error) {
+	s.mu.RLock()
+	c := s.confs[uuid]
+	if c != nil {
+		c.refs.Add(1)
+	}
+	s.mu.RUnlock()
+	if c != nil {
+		return c, nil
+	}
+	s.mu.Lock()
+	if c = s.confs[uuid]; c != nil {
+		c.refs.Add(1)
+		s.mu.Unlock()
+		return c, nil
+	}
+	if s.forgotten.Has(s.forgotten.Key(uuid)) {
+		s.mu.Unlock()
+		return nil, ErrForgotten
+	}
+	var evicted *memConf
+	if n := len(s.confs); n >= max(1, lim.MaxConferences) {
+		if evicted = s.evictEndedLocked(lim); evicted == nil {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("%w: %d conferences tracked (MaxConferences), none ended", ErrTrackerFull, n)
+		}
+	}
+	if s.confs == nil {
+		s.confs = make(map[string]*memConf)
+	}
+	c = &memConf{uuid: uuid, turn: make(chan struct{}, 1), idx: len(s.all)}
+	c.refs.Add(1)
+	s.confs[uuid] = c
+	s.all = append(s.all, c)
+	s.mu.Unlock()
+	if evicted != nil {
+		s.announceRemoved(evicted)
+	}
+	return c, nil
+}
+
+// unref drops a caller's reference to c, and c itself when it holds no
+// record and nobody else wants it: a conference whose first event never
+// committed leaves nothing behind.
+func (s *MemoryStore) unref(c *memConf) {
+	if c.refs.Add(-1) > 0 || c.rec.Load() != nil {
+		return
+	}
+	s.mu.Lock()
+	if c.refs.Load() == 0 && c.rec.Load() == nil && !c.removed.Load() {
+		s.removeLocked(c, 0)
+	}
+	s.mu.Unlock()
+}
+
+// removeLocked drops c from the store; s.mu must be held exclusively, and
+// c's turn held or c unused. With remember > 0, its UUID is remembered
+// until at least remember more conferences were dropped.
+func (s *MemoryStore) removeLocked(c *memConf, remember int) {
+	c.removed.Store(true)
+	delete(s.confs, c.uuid)
+	last := s.all[len(s.all)-1]
+	s.all[c.idx], last.idx = last, c.idx
+	s.all[len(s.all)-1] = nil
+	s.all = s.all[:len(s.all)-1]
+	if remember > 0 {
+		s.forgotten.Add(s.forgotten.Key(c.uuid), struct{}{}, remember)
+	}
+}
+
+// evictEndedLocked drops the conference that ended first and can be taken
+// now (no event of it is being applied), if any. s.mu must be held
+// exclusively. It walks the queue of ended conferences from its head, so it
+// costs nothing per tracked conference.
+func (s *MemoryStore) evictEndedLocked(lim Limits) *memConf {
+	s.endedMu.Lock()
+	defer s.endedMu.Unlock()
+	s.compactHeadLocked()
+	for i, c := range s.ended {
+		if c.removed.Load() || !tryTurn(c) {
+			continue
+		}
+		s.removeLocked(c, max(1, lim.MaxConferences))
+		<-c.turn
+		if i == 0 {
+			s.ended[0] = nil
+			s.ended = s.ended[1:]
+		}
+		return c
+	}
+	return nil
+}
+
+func (s *MemoryStore) compactHeadLocked() {
+	for len(s.ended) > 0 && s.ended[0].removed.Load() {
+		s.ended[0] = nil
+		s.ended = s.ended[1:]
+	}
+}
+
+func tryTurn(c *memConf) bool {
+	select {
+	case c.turn <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+// Load implements [Store].
+func (s *MemoryStore) Load(_ context.Context, uuid string) (*Record, error) {
+	s.mu.RLock()
+	c := s.confs[uuid]
+	s.mu.RUnlock()
+	if c == nil {
+		return nil, nil
+	}
+	return c.rec.Load(), nil
+}
+
+// Range implements [Store]. It holds the global lock only to list the
+// conferences, in batches.
+func (s *MemoryStore) Range(_ context.Context, fn func(*Record) bool) error {
+	s.each(func(c *memConf) bool {
+		if rec := c.rec.Load(); rec != nil {
+			return fn(rec)
+		}
+		return true
+	})
+	return nil
+}
+
+// each calls fn for every conference, holding the read lock for at most
+// sweepBatch of them at a time. A conference added or removed meanwhile
+// may be seen or not.
+func (s *MemoryStore) each(fn func(*memConf) bool) {
+	var batch [sweepBatch]*memConf
+	for start := 0; ; start += sweepBatch {
+		s.mu.RLock()
+		n := 0
+		if start < len(s.all) {
+			n = copy(batch[:], s.all[start:])
+		}
+		s.mu.RUnlock()
+		for _, c := range batch[:n] {
+			if !fn(c) {
+				return
+			}
+		}
+		if n < sweepBatch {
+			return
+		}
+	}
+}
+
+// Idle implements [Store].
+func (s *MemoryStore) Idle(_ context.Context, before time.Time) ([]string, error) {
+	var out []string
+	s.each(func(c *memConf) bool {
+		if rec := c.rec.Load(); rec != nil && !rec.m.ended && !rec.m.lastActive.After(before) {
+			out = append(out, c.uuid)
+		}
+		return true
+	})
+	return out, nil
+}
+
+// Expire implements [Store]: it drops the ended conferences whose
+// Retention has passed, oldest first, taking the global lock once per
+// conference dropped.
+func (s *MemoryStore) Expire(_ context.Context, now time.Time, lim Limits) error {
+	defer s.compactEnded()
+	if lim.Retention < 0 {
+		return nil
+	}
+	for {
+		s.endedMu.Lock()
+		s.compactHeadLocked()
+		var c *memConf
+		if len(s.ended) > 0 {
+			c = s.ended[0]
+		}
+		s.endedMu.Unlock()
+		if c == nil {
+			return nil
+		}
+		rec := c.rec.Load()
+		if now.Sub(rec.m.endedLocal) < lim.Retention {
+			return nil
+		}
+		if !tryTurn(c) {
+			return nil // an event of it is being applied; next time
+		}
+		s.mu.Lock()
+		s.removeLocked(c, max(1, lim.MaxConferences))
+		s.mu.Unlock()
+		<-c.turn
+		s.announceRemoved(c)
+	}
+}
+
+// compactEnded drops removed conferences from the ended queue, so that it
+// does not keep their memory alive.
+func (s *MemoryStore) compactEnded() {
+	s.endedMu.Lock()
+	defer s.endedMu.Unlock()
+	kept := s.ended[:0]
+	for _, c := range s.ended {
+		if !c.removed.Load() {
+			kept = append(kept, c)
+		}
+	}
+	clear(s.ended[len(kept):])
+	s.ended = kept
+}
+
+func (s *MemoryStore) announceRemoved(c *memConf) {
+	rec := c.rec.Load()
+	ch := Change{Kind: ChangeRemoved, ConferenceUUID: c.uuid}
+	if rec != nil {
+		ch.ConferenceName, ch.At = rec.m.name, rec.m.endedAt
+	}
+	s.deliver([]Change{ch})
+}
+
+// Watch implements [Store]. The memory store never loses a change: lost
+// is never called.
+func (s *MemoryStore) Watch(deliver func(Change), _ func()) (stop func()) {
+	w := &watcher{deliver: deliver}
+	s.watchMu.Lock()
+	s.setWatchers(append(s.currentWatchers(), w))
+	s.watchMu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.watchMu.Lock()
+			defer s.watchMu.Unlock()
+			var kept []*watcher
+			for _, x := range s.currentWatchers() {
+				if x != w {
+					kept = append(kept, x)
+				}
+			}
+			s.setWatchers(kept)
+		})
+	}
+}
+
+func (s *MemoryStore) currentWatchers() []*watcher {
+	if p := s.watchers.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (s *MemoryStore) setWatchers(ws []*watcher) { s.watchers.Store(&ws) }
+
+func (s *MemoryStore) deliver(changes []Change) {
+	ws := s.currentWatchers()
+	for _, ch := range changes {
+		for _, w := range ws {
+			w.deliver(ch)
+		}
+	}
+}
+
+// memTurn is a held turn of the memory store.
+type memTurn struct {
+	s        *MemoryStore
+	c        *memConf
+	released bool
+}
+
+func (t *memTurn) Record() *Record { return t.c.rec.Load() }
+
+func (t *memTurn) Commit(_ context.Context, rec *Record, changes []Change) error {
+	c := t.c
+	c.rec.Store(rec)
+	if rec.m.ended && !c.queued {
+		c.queued = true
+		t.s.endedMu.Lock()
+		t.s.ended = append(t.s.ended, c)
+		t.s.endedMu.Unlock()
+	}
+	t.s.deliver(changes)
+	return nil
+}
+
+func (t *memTurn) Release() {
+	if t.released {
+		return
+	}
+	t.released = true
+	<-t.c.turn
+	t.s.unref(t.c)
+}
