@@ -79,6 +79,7 @@ func seqHash(seq uint64) uint64 { return seq * 0x9e3779b97f4a7c15 }
 type memberRec struct {
 	key          memberKey // owned copies of the IDs
 	from, to     string
+	direction    string
 	joined, left time.Time
 	enterSeen    bool
 	exitSeen     bool
@@ -87,7 +88,7 @@ type memberRec struct {
 }
 
 func (r *memberRec) member() Member {
-	m := Member{CallUUID: r.key.call, MemberID: r.key.member, From: r.from, To: r.to,
+	m := Member{CallUUID: r.key.call, MemberID: r.key.member, From: r.from, To: r.to, Direction: r.direction,
 		JoinedAt: r.joined, LeftAt: r.left, EnterSeen: r.enterSeen, ExitSeen: r.exitSeen}
 	if r.enterSeen && !r.left.IsZero() && r.left.After(r.joined) {
 		m.Stay = r.left.Sub(r.joined)
@@ -96,7 +97,7 @@ func (r *memberRec) member() Member {
 }
 
 func memberFrom(m Member, present bool) *memberRec {
-	return &memberRec{key: memberKey{m.CallUUID, m.MemberID}, from: m.From, to: m.To,
+	return &memberRec{key: memberKey{m.CallUUID, m.MemberID}, from: m.From, to: m.To, direction: m.Direction,
 		joined: m.JoinedAt, left: m.LeftAt, enterSeen: m.EnterSeen, exitSeen: m.ExitSeen, present: present}
 }
 

@@ -56,6 +56,8 @@ type Member struct {
 	MemberID string `json:"memberId,omitempty"` // ConferenceMemberID; empty on older payloads
 	From     string `json:"from,omitempty"`     // from its enter
 	To       string `json:"to,omitempty"`       // from its enter
+	// Direction is "inbound" or "outbound", from its enter.
+	Direction string `json:"direction,omitempty"`
 	// JoinedAt is when it entered; zero if its enter has not been seen.
 	JoinedAt time.Time `json:"joinedAt,omitzero"`
 	// LeftAt is when it left; zero while it is present. A member still

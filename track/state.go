@@ -93,14 +93,15 @@ func (r *Record) apply(st step, ev *vobizhook.ConferenceEvent, key memberKey, no
 			if !rec.enterSeen && rec.exitSeen {
 				n.m.awaitingEnter--
 			}
-			rec.enterSeen, rec.from, rec.to = true, strings.Clone(ev.From), strings.Clone(ev.To)
+			rec.enterSeen, rec.from, rec.to, rec.direction = true, strings.Clone(ev.From), strings.Clone(ev.To), strings.Clone(ev.Direction)
 			rec.joined = st.at
 			if rec.left.Before(rec.joined) {
 				rec.joined = rec.left
 			}
 			n.putMember(&rec)
 		} else {
-			rec := &memberRec{key: ownKey(key), from: strings.Clone(ev.From), to: strings.Clone(ev.To), joined: st.at, enterSeen: true}
+			rec := &memberRec{key: ownKey(key), from: strings.Clone(ev.From), to: strings.Clone(ev.To),
+				direction: strings.Clone(ev.Direction), joined: st.at, enterSeen: true}
 			if n.m.ended {
 				rec.left = maxTime(st.at, n.m.endedAt)
 			} else {
