@@ -140,18 +140,25 @@ func (t *paramTable) checkValue(i int, v string) *ParamError {
 // before handing them to code that relies on those limits: track.Tracker's
 // Apply does, so that its memory is bounded in bytes.
 func (ev ConferenceEvent) Validate() error {
-	v := reflect.ValueOf(ev)
-	for i := range params.rows {
-		row := &params.rows[i]
-		if !row.text {
-			continue
-		}
-		if e := params.checkValue(i, v.FieldByIndex(row.field).String()); e != nil {
-			return e
-		}
+	if err := params.validate(reflect.ValueOf(&ev).Elem()); err != nil {
+		return err
 	}
 	if ev.Action != "" && !validAction(ev.Action) {
 		return errActionNotWord
+	}
+	return nil
+}
+
+// validate checks the text fields of v, a struct of the table's type.
+func (t *paramTable) validate(v reflect.Value) *ParamError {
+	for i := range t.rows {
+		row := &t.rows[i]
+		if !row.text {
+			continue
+		}
+		if e := t.checkValue(i, v.FieldByIndex(row.field).String()); e != nil {
+			return e
+		}
 	}
 	return nil
 }
