@@ -373,6 +373,7 @@ func (t *memTurn) Commit(_ context.Context, rec *Record, changes []Change) error
 		t.s.endedMu.Unlock()
 	}
 	t.s.deliver(changes)
+	t.Release()
 	return nil
 }
 

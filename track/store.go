@@ -63,13 +63,16 @@ type Turn interface {
 	// taken; nil for a conference the store does not hold yet.
 	Record() *Record
 
-	// Commit stores rec as the conference's record, then delivers changes
-	// to the watchers, if this turn is still the conference's; otherwise it
-	// stores nothing and returns an error wrapping [ErrTurnLost].
+	// Commit stores rec as the conference's record, delivers changes to
+	// the watchers, and gives the turn back, if this turn is still the
+	// conference's; otherwise it stores nothing and returns an error
+	// wrapping [ErrTurnLost]. One call does all three, so that a shared
+	// store can do them in one round trip; a Tracker commits at most once
+	// per turn.
 	Commit(ctx context.Context, rec *Record, changes []Change) error
 
-	// Release gives the turn back. It is called exactly once per turn,
-	// after the last Commit.
+	// Release gives the turn back without committing. The Tracker calls it
+	// on every path, so after a Commit it must do nothing.
 	Release()
 }
 

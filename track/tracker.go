@@ -323,11 +323,14 @@ func (t *Tracker) logger() *slog.Logger {
 	return slog.Default()
 }
 
+// now is the tracker's clock without its monotonic reading: records are
+// compared and encoded by wall clock, so that a time means the same to
+// every process sharing a store.
 func (t *Tracker) now() time.Time {
 	if t.Now != nil {
-		return t.Now()
+		return t.Now().Round(0)
 	}
-	return time.Now()
+	return time.Now().Round(0)
 }
 
 func (t *Tracker) limits() Limits {
