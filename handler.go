@@ -88,6 +88,12 @@ type Handler struct {
 	// negative means DefaultReplayWindow.
 	ReplayWindow time.Duration
 
+	// NonceLease is how long the claim of a callback still running blocks
+	// its other deliveries (answered 503); it bounds the claim of a
+	// replica that died mid-callback. Zero or negative means
+	// DefaultNonceLease.
+	NonceLease time.Duration
+
 	// Tracker, when set, receives every enter, exit, start and end with the
 	// four lifecycle funcs above, and calls them for the steps it derives;
 	// *track.Tracker makes OnStart and OnEnd fire exactly once per

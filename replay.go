@@ -53,7 +53,7 @@ func (h *Handler) replayWindow() time.Duration {
 func (h *Handler) dispatchOnce(w http.ResponseWriter, r *http.Request, ev *ConferenceEvent, nonces Nonces) (res result) {
 	ctx := r.Context()
 	store := h.nonceStore()
-	claim, err := nonces.Claim(ctx, store, DefaultNonceLease)
+	claim, err := nonces.Claim(ctx, store, h.NonceLease)
 	if err != nil {
 		h.logger().LogAttrs(ctx, slog.LevelError,
 			"vobizhook: nonce store failed; answering 503 so Vobiz retries",

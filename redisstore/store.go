@@ -148,11 +148,11 @@ func (s *Store) confKeys(uuid string) []string {
 	return []string{base + ":t", base + ":r", base + ":g"}
 }
 
-func (s *Store) liveKey() string    { return s.opt.Prefix + "live" }
-func (s *Store) endedKey() string   { return s.opt.Prefix + "ended" }
-func (s *Store) channel() string    { return s.opt.Prefix + "changes" }
-func ms(d time.Duration) int64      { return max(1, d.Milliseconds()) }
-func unixMs(t time.Time) float64    { return float64(t.UnixMilli()) }
+func (s *Store) liveKey() string  { return s.opt.Prefix + "live" }
+func (s *Store) endedKey() string { return s.opt.Prefix + "ended" }
+func (s *Store) channel() string  { return s.opt.Prefix + "changes" }
+func ms(d time.Duration) int64    { return max(1, d.Milliseconds()) }
+func unixMs(t time.Time) float64  { return float64(t.UnixMilli()) }
 
 // newToken returns a random token for a turn: holders on different
 // replicas must never share one.
