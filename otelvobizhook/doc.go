@@ -76,9 +76,11 @@
 //     the span of the first delivery carries its outcome.
 //
 // The texts of Outcome.Err come from vobizhook, which never puts a token, a
-// password, a signature value or a parameter's value in an error; except
-// for a failed callback, whose error is the one your func returned: keep
-// phone numbers and secrets out of your own errors.
+// password, a signature value or a parameter's value in an error, except
+// where they wrap an error of your own code: your func's (failed, or
+// unavailable with ErrUnavailable), your NonceStore's, Tracker's or
+// Verifier.Lookup's (unavailable). Keep phone numbers and secrets out of
+// those errors.
 //
 // Tracing is off by default: wrapped in otelhttp, the request already has a
 // server span, and a second one per callback is for those who want the

@@ -154,6 +154,20 @@ func again(t *testing.T, r *http.Request) *http.Request {
 	return c
 }
 
+// recorded, recordedSigned and built give the request of one TestOutcomes
+// case: a recorded callback, the same signed, or one built from ev.
+func recorded(name string) func(*testing.T) []*http.Request {
+	return func(t *testing.T) []*http.Request { return []*http.Request{parse(t, name)} }
+}
+
+func recordedSigned(name string) func(*testing.T) []*http.Request {
+	return func(t *testing.T) []*http.Request { return []*http.Request{signed(t, name)} }
+}
+
+func built(ev vobizhook.ConferenceEvent) func(*testing.T) []*http.Request {
+	return func(t *testing.T) []*http.Request { return []*http.Request{vobizhooktest.MustNewRequest(t, ev)} }
+}
+
 func verifier() *vobizhook.Verifier {
 	return &vobizhook.Verifier{AuthTokens: []string{testToken}, CallbackURL: testURL}
 }
@@ -207,32 +221,28 @@ func TestOutcomes(t *testing.T) {
 	}{{
 		name:     "handled enter",
 		handler:  &vobizhook.Handler{OnEnter: ok},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "enter-live.http")} },
+		requests: recorded("enter-live.http"),
 		want:     []call{live(vobizhook.OutcomeHandled, "enter", 200)},
 	}, {
 		name:     "acknowledged exit, no OnExit",
 		handler:  &vobizhook.Handler{OnEnter: ok},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "exit-live.http")} },
+		requests: recorded("exit-live.http"),
 		want:     []call{live(vobizhook.OutcomeAcknowledged, "exit", 200)},
 	}, {
 		name:     "waitSound fetch",
 		handler:  &vobizhook.Handler{OnOther: ok},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "waitsound-live.http")} },
+		requests: recorded("waitsound-live.http"),
 		want:     []call{{outcome: vobizhook.OutcomeHandled, action: "waitSound", status: 200, callUUID: liveCall}},
 	}, {
 		name: "an unknown action is other",
-		requests: func(t *testing.T) []*http.Request {
-			return []*http.Request{vobizhooktest.MustNewRequest(t, vobizhook.ConferenceEvent{
-				Action: "attackerChosenWord", ConferenceUUID: "conf-9", CallUUID: "call-9", From: "911111111111"})}
-		},
+		requests: built(vobizhook.ConferenceEvent{
+			Action: "attackerChosenWord", ConferenceUUID: "conf-9", CallUUID: "call-9", From: "911111111111"}),
 		want: []call{{outcome: vobizhook.OutcomeAcknowledged, action: "other", status: 200,
 			conference: "conf-9", callUUID: "call-9", received: "attackerChosenWord"}},
 	}, {
 		name: "leave, the <Conference action> request",
-		requests: func(t *testing.T) []*http.Request {
-			return []*http.Request{vobizhooktest.MustNewRequest(t, vobizhook.ConferenceEvent{
-				ConferenceUUID: "conf-2", MemberID: "12", CallUUID: "call-2", CallStatus: "completed"})}
-		},
+		requests: built(vobizhook.ConferenceEvent{
+			ConferenceUUID: "conf-2", MemberID: "12", CallUUID: "call-2", CallStatus: "completed"}),
 		want: []call{{outcome: vobizhook.OutcomeAcknowledged, action: "leave", status: 200,
 			conference: "conf-2", callUUID: "call-2", member: "12"}},
 	}, {
@@ -246,56 +256,56 @@ func TestOutcomes(t *testing.T) {
 	}, {
 		name:     "in progress elsewhere",
 		handler:  &vobizhook.Handler{Verifier: verifier(), NonceStore: nonceStore{state: vobizhook.NonceInProgress}, OnEnter: ok},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{signed(t, "enter-live.http")} },
+		requests: recordedSigned("enter-live.http"),
 		want:     []call{live(vobizhook.OutcomeInProgress, "enter", 503)},
 	}, {
 		name:     "refused 403, unsigned",
 		handler:  &vobizhook.Handler{Verifier: verifier(), OnEnter: ok},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "enter-live.http")} },
+		requests: recorded("enter-live.http"),
 		want:     []call{call{outcome: vobizhook.OutcomeRefused, action: "", status: 403}.refusal()},
 	}, {
 		name:     "refused 400, no ConferenceAction",
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "bad/missing-action.http")} },
+		requests: recorded("bad/missing-action.http"),
 		want:     []call{call{outcome: vobizhook.OutcomeRefused, action: "", status: 400}.refusal()},
 	}, {
 		name:     "refused 405, PUT",
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "bad/put.http")} },
+		requests: recorded("bad/put.http"),
 		want:     []call{call{outcome: vobizhook.OutcomeRefused, action: "", status: 405}.refusal()},
 	}, {
 		name: "failed 500, OnEnter returned an error",
 		handler: &vobizhook.Handler{OnEnter: func(context.Context, vobizhook.ConferenceEvent) error {
 			return errors.New("saving the member: database is down")
 		}},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "enter-live.http")} },
+		requests: recorded("enter-live.http"),
 		want:     []call{live(vobizhook.OutcomeFailed, "enter", 500).failing()},
 	}, {
 		name:     "failed 500, OnEnter panicked",
 		handler:  &vobizhook.Handler{OnEnter: func(context.Context, vobizhook.ConferenceEvent) error { panic("boom") }},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "enter-live.http")} },
+		requests: recorded("enter-live.http"),
 		want:     []call{live(vobizhook.OutcomeFailed, "enter", 500).failing()},
 	}, {
 		name: "failed with the status of the WaitSound answer",
 		handler: &vobizhook.Handler{WaitSound: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(http.StatusBadGateway)
 		})},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "waitsound-live.http")} },
+		requests: recorded("waitsound-live.http"),
 		want:     []call{call{outcome: vobizhook.OutcomeFailed, action: "waitSound", status: 502, callUUID: liveCall}.failing()},
 	}, {
 		name:     "unavailable 503, the NonceStore fails",
 		handler:  &vobizhook.Handler{Verifier: verifier(), NonceStore: nonceStore{err: errStore}, OnEnter: ok},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{signed(t, "enter-live.http")} },
+		requests: recordedSigned("enter-live.http"),
 		want:     []call{live(vobizhook.OutcomeUnavailable, "enter", 503).failing()},
 	}, {
 		name: "unavailable 503, OnEnter wraps ErrUnavailable",
 		handler: &vobizhook.Handler{OnEnter: func(context.Context, vobizhook.ConferenceEvent) error {
 			return fmt.Errorf("queue full: %w", vobizhook.ErrUnavailable)
 		}},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{parse(t, "enter-live.http")} },
+		requests: recorded("enter-live.http"),
 		want:     []call{live(vobizhook.OutcomeUnavailable, "enter", 503).failing()},
 	}, {
 		name:     "misconfigured 500, a Verifier without a token",
 		handler:  &vobizhook.Handler{Verifier: &vobizhook.Verifier{CallbackURL: testURL}, OnEnter: ok},
-		requests: func(t *testing.T) []*http.Request { return []*http.Request{signed(t, "enter-live.http")} },
+		requests: recordedSigned("enter-live.http"),
 		want:     []call{call{outcome: vobizhook.OutcomeMisconfigured, action: "", status: 500}.failing()},
 	}}
 	for _, tt := range tests {
