@@ -30,7 +30,6 @@ func (h *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	return func(ctx context.Context, cmds []redis.Cmder) error { h.n.Add(1); return next(ctx, cmds) }
 }
 
-
 // A signed, tracked callback costs at most four round trips: the nonce
 // claim, the turn and load, the commit and release, the nonce completion;
 // also the first event of a conference (start + enter) and the one that
