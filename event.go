@@ -1,6 +1,8 @@
 package vobizhook
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"net/url"
 	"time"
@@ -89,6 +91,43 @@ type ConferenceEvent struct {
 	// own whichever callbackMethod you chose. Treat it as read-only: it
 	// shares memory with the parsed request.
 	Params url.Values `form:"-"`
+}
+
+// IdempotencyKey returns a key that is the same for every delivery of one
+// event, whatever its nonce or signature: store events exactly once in a
+// database with a unique index on it. It is "v1:" and 32 hex digits, the
+// first half of a SHA-256 over, each followed by a zero byte: for start and
+// end, the action and ConferenceUUID (a conference has one of each); for
+// every other action, the action, ConferenceUUID, CallUUID, MemberID and
+// Timestamp (RFC 3339 with nanoseconds, in UTC; empty when zero). The
+// formula is part of the API and will not change within version 1, so a
+// key stored today matches a retry seen next year.
+//
+// It tells apart what the payload tells apart: on live traffic each stay
+// of a call in a room has its own ConferenceMemberID, so its enter and its
+// exit have keys of their own. On older payloads without
+// ConferenceMemberID, two stays of one call in one room share their keys
+// unless their Timestamps differ. Parameters only in Params (the digits of
+// a digits callback, say) are not part of it.
+func (ev ConferenceEvent) IdempotencyKey() string {
+	h := sha256.New()
+	add := func(s string) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	add(string(ev.Action))
+	add(ev.ConferenceUUID)
+	if ev.Action != ActionStart && ev.Action != ActionEnd {
+		add(ev.CallUUID)
+		add(ev.MemberID)
+		if ev.Timestamp.IsZero() {
+			add("")
+		} else {
+			add(ev.Timestamp.UTC().Format(time.RFC3339Nano))
+		}
+	}
+	var sum [sha256.Size]byte
+	return "v1:" + hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
 // NamedParams returns the wire names of the parameters ConferenceEvent's

@@ -10,8 +10,10 @@ import (
 )
 
 // Handler receives Vobiz conference callbacks: mount it at the route of the
-// callbackUrl set on <Conference>, for GET and POST (callbackMethod may be
-// either). It verifies each request, decodes it into a [ConferenceEvent] and
+// callbackUrl set on <Conference>, for GET and POST: callbackMethod may be
+// either, and a route restricted to one method (mux.Handle("POST /path",
+// h), a router's Post) silently loses the other; mount it without a method
+// (mux.Handle("/path", h)). It verifies each request, decodes it into a [ConferenceEvent] and
 // calls the func for its action.
 //
 // Handler is a plain struct whose func fields are the hooks, in the manner

@@ -44,6 +44,7 @@ type options struct {
 	parentToken string
 	nonce       string
 	credentials bool
+	signUser    bool
 	loc         *time.Location
 }
 
@@ -55,8 +56,19 @@ func WithMethod(method string) Option { return func(o *options) { o.method = met
 
 // WithURL sets the callback URL the request is sent to and, when it is
 // signed, the URL it is signed for; default [DefaultURL]. Its query string,
-// if any, is kept (GET parameters are appended to it) and is not signed.
+// if any, is kept, as an application's own IDs on callbackUrl are
+// (callbackUrl="https://app/ev?tid=42"; GET parameters are appended to it),
+// and is not signed. User info in it (https://user:pass@host/path, Vobiz's
+// callback authentication) becomes an Authorization: Basic header, as an
+// HTTP client sends it, and is left out of the signed URL unless
+// [WithSignedUserInfo] is given.
 func WithURL(callbackURL string) Option { return func(o *options) { o.url = callbackURL } }
+
+// WithSignedUserInfo signs the callback URL with its user info
+// (user:pass@), as Vobiz's Python SDK does; by default it is left out, as
+// its Go SDK does. Which one the platform uses is not documented; a
+// vobizhook.Verifier accepts both, and this option lets a test show it.
+func WithSignedUserInfo() Option { return func(o *options) { o.signUser = true } }
 
 // WithAuthToken signs the request as Vobiz does for an account with this
 // Auth Token: X-Vobiz-Signature-V3 and X-Vobiz-Signature-V2 with their nonce
@@ -120,6 +132,9 @@ func newRequest(ev vobizhook.ConferenceEvent, o options) (*http.Request, error) 
 		return nil, err
 	}
 	params := EncodeEventIn(ev, o.loc)
+	signFor := u.String()
+	user := u.User
+	u.User = nil       // sent as Authorization: Basic, as a client does
 	var body io.Reader // nil for GET: the parameters go in the query
 	if o.method == http.MethodGet {
 		u.RawQuery = joinQuery(u.RawQuery, params)
@@ -137,10 +152,20 @@ func newRequest(ev vobizhook.ConferenceEvent, o options) (*http.Request, error) 
 		setBody(r, nil) // a server request always has a non-nil Body
 	}
 	asIncoming(r)
-	if err := sign(r, u.String(), o); err != nil {
+	setBasicAuth(r, user)
+	if err := sign(r, signFor, o); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// setBasicAuth sends user info as an Authorization: Basic header.
+func setBasicAuth(r *http.Request, user *url.Userinfo) {
+	if user == nil {
+		return
+	}
+	pass, _ := user.Password()
+	r.SetBasicAuth(user.Username(), pass)
 }
 
 // asIncoming makes r look like a request a server received, as

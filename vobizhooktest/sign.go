@@ -22,7 +22,7 @@ var signingHeaders = []string{
 	vobizhook.HeaderSignatureV3, vobizhook.HeaderSignatureV3Nonce,
 	vobizhook.HeaderSignatureV2, vobizhook.HeaderSignatureV2Nonce,
 	vobizhook.HeaderSignatureMAV3, vobizhook.HeaderSignatureMAV2,
-	"X-Vobiz-Signature", headerAuthToken, headerParentAuthToken,
+	"X-Vobiz-Signature", headerAuthToken, headerParentAuthToken, "Authorization",
 }
 
 // sign signs r for callbackURL as o asks; without any token it does nothing.
@@ -34,6 +34,7 @@ func sign(r *http.Request, callbackURL string, o options) error {
 		AuthToken:       o.token,
 		ParentAuthToken: o.parentToken,
 		CallbackURL:     callbackURL,
+		SignUserInfo:    o.signUser,
 		Nonce:           o.nonce,
 	}
 	if err := s.Sign(r); err != nil {
@@ -69,6 +70,8 @@ func Resign(r *http.Request, callbackURL, authToken string) error {
 		return err
 	}
 	signed := u.String()
+	user := u.User
+	u.User = nil
 	if r.Method == http.MethodGet && r.URL != nil {
 		u.RawQuery = joinQuery(u.RawQuery, r.URL.RawQuery)
 	}
@@ -83,5 +86,6 @@ func Resign(r *http.Request, callbackURL, authToken string) error {
 			delete(r.Header, key)
 		}
 	}
+	setBasicAuth(r, user)
 	return sign(r, signed, options{token: authToken})
 }
