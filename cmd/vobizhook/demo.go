@@ -38,7 +38,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return nil
 	})
-	if code := f.parse(args, false); code >= 0 {
+	if code := f.parse(args, ""); code >= 0 {
 		return code
 	}
 	narrate := stdout

@@ -111,7 +111,7 @@ func runListen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return nil
 	})
-	if code := f.parse(args, false); code >= 0 {
+	if code := f.parse(args, ""); code >= 0 {
 		return code
 	}
 	cfg := listenConfig{path: *path, authToken: *token, callbackURL: *callbackURL}

@@ -15,6 +15,9 @@
 // status counts, retries and latencies. demo runs listen and simulate
 // together on a free loopback port.
 //
+// "vobizhook help COMMAND" and "vobizhook COMMAND -h" print a command's
+// flags. Flags go before a command's arguments.
+//
 // send, simulate and demo deliver as Vobiz does: an answer other than 2xx
 // (or none) is retried with the same request, signature and nonce included,
 // up to -retries times, after -backoff, doubled for each next retry, or
@@ -34,6 +37,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -81,18 +85,41 @@ func runContext(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitUsage
 	}
 	switch args[0] {
-	case "-h", "-help", "--help", "help":
+	case "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
-	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+	case "help":
+		switch len(args) {
+		case 1:
+			usage(stdout)
+			return exitOK
+		case 2:
+			if c, ok := lookup(args[1]); ok {
+				return c.run(ctx, []string{"-h"}, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "vobizhook help: unknown command %q\n\n", args[1])
+		default:
+			fmt.Fprintf(stderr, "vobizhook help: want one command, got %q\n\n", strings.Join(args[1:], " "))
 		}
+		usage(stderr)
+		return exitUsage
+	}
+	if c, ok := lookup(args[0]); ok {
+		return c.run(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "vobizhook: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return exitUsage
+}
+
+// lookup returns the command called name.
+func lookup(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
 }
 
 func usage(w io.Writer) {
@@ -106,6 +133,7 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, `Run "vobizhook COMMAND -h" for a command's flags.`)
+	fmt.Fprintln(w, `Run "vobizhook help COMMAND" (or "vobizhook COMMAND -h") for a command's flags.`)
+	fmt.Fprintln(w, "Flags go before a command's arguments: vobizhook send -url URL -retries 0 FILE...")
 	fmt.Fprintf(w, "Auth tokens may be given in %s instead of -auth-token.\n", envAuthToken)
 }

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -92,6 +93,15 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"send: too many retries", []string{"send", "-url", "http://x/", "-retries", "11", "a.http"}, 2, "", "-retries 11"},
 		{"demo: bad backoff", []string{"demo", "-backoff", "1h"}, 2, "", "-backoff 1h0m0s: want 0 to 30s"},
 		{"simulate -h shows the retry flags", []string{"simulate", "-h"}, 0, "-backoff duration", ""},
+		{"help listen", []string{"help", "listen"}, 0, "Usage: vobizhook listen [flags]", ""},
+		{"help send", []string{"help", "send"}, 0, "Usage: vobizhook send -url URL [flags] FILE...", ""},
+		{"help demo", []string{"help", "demo"}, 0, "Usage: vobizhook demo", ""},
+		{"help unknown", []string{"help", "frobnicate"}, 2, "", `vobizhook help: unknown command "frobnicate"`},
+		{"help two commands", []string{"help", "send", "listen"}, 2, "", `want one command, got "send listen"`},
+		{"send: flag after the files", []string{"send", "-url", "http://x/", "a.http", "-retries", "0"}, 2, "",
+			"flag -retries after the FILE arguments: flags go before the first FILE (vobizhook send -url URL [flags] FILE...)"},
+		{"send: flag after the files, with =", []string{"send", "-url", "http://x/", "a.http", "b.http", "--retries=0"}, 2, "", "flag --retries=0 after the FILE arguments"},
+		{"listen: flag after an argument", []string{"listen", "now", "-json"}, 2, "", "unexpected arguments: now -json (flags come first, and vobizhook listen takes no arguments)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +109,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 			assert.Equal(t, tt.code, code, "stdout: %s\nstderr: %s", stdout, stderr)
 			assert.Contains(t, stdout, tt.stdout)
 			assert.Contains(t, stderr, tt.stderr)
-			if tt.code == 2 && len(tt.args) > 0 && tt.args[0] != "frobnicate" {
+			if tt.code == 2 && len(tt.args) > 0 && tt.args[0] != "frobnicate" && tt.args[0] != "help" {
 				assert.Contains(t, stderr, "Usage: vobizhook", "a usage error shows the usage")
 			}
 		})
@@ -496,4 +506,35 @@ func TestQuoteIfNeeded(t *testing.T) {
 	} {
 		assert.Equal(t, want, quoteIfNeeded(in), "%q", in)
 	}
+}
+
+func TestStrayFlag(t *testing.T) {
+	tests := []struct {
+		args, rest []string
+		stray      string
+	}{
+		{[]string{"-url", "u", "a.http"}, []string{"a.http"}, ""},
+		{[]string{"a.http", "-retries", "0"}, []string{"a.http", "-retries", "0"}, "-retries"},
+		{[]string{"a.http", "-"}, []string{"a.http", "-"}, ""}, // "-" is an argument
+		{[]string{"--", "-odd.http"}, []string{"-odd.http"}, ""},
+		{[]string{"-url", "u", "--", "-odd.http", "-x"}, []string{"-odd.http", "-x"}, ""},
+		{[]string{"a.http", "--", "-odd.http"}, []string{"a.http", "--", "-odd.http"}, ""},
+	}
+	for _, tt := range tests {
+		stray, ok := strayFlag(tt.args, tt.rest)
+		assert.Equal(t, tt.stray, stray, "%q", tt.args)
+		assert.Equal(t, tt.stray != "", ok, "%q", tt.args)
+	}
+}
+
+// A file whose name starts with "-" is sent when it comes after "--".
+func TestSendFileAfterDoubleDash(t *testing.T) {
+	vs := newVerifyingServer(t)
+	recorded, err := os.ReadFile(filepath.Join("..", "..", "testdata", "enter-live.http"))
+	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.WriteFile("-enter.http", recorded, 0o600))
+	code, stdout, stderr := runCmd(t, "send", "-url", vs.url, "-auth-token", testToken, "--", "-enter.http")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "-enter.http: 200 OK")
 }
