@@ -6,13 +6,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/vobizhook/vobizhook"
+	"github.com/vobizhook/vobizhook/track"
 )
 
 // listenConfig is what listen serves.
@@ -20,43 +22,148 @@ type listenConfig struct {
 	path        string
 	authToken   string
 	callbackURL string
+	tracker     *track.Tracker // demo's; nil calls the funcs directly
 }
 
-// inspector is a vobizhook.Handler that prints what it receives, with
-// counters for demo's summary.
+// inspector is listen's server: a vobizhook.Handler whose OnOutcome prints
+// every request it answers, behind a router that prints the requests for
+// other paths, with the counts for the summaries.
 type inspector struct {
-	handler    *vobizhook.Handler
-	mux        *http.ServeMux
-	dispatched atomic.Int64
+	handler *vobizhook.Handler
+	mux     *http.ServeMux
+	p       *printer
+	tally   tally
+}
+
+// inbound is what the inspector knows of one request beyond its Outcome:
+// where it came from and the funcs it ran. It travels in the request's context; the funcs and OnOutcome of
+// a request run on its goroutine, one after the other.
+type inbound struct {
+	method, path, remote string
+	steps                []vobizhook.Action // the funcs that ran, in order
+}
+
+type inboundKey struct{}
+
+// inboundFrom returns the inbound of the request whose context is ctx, or
+// nil.
+func inboundFrom(ctx context.Context) *inbound {
+	in, _ := ctx.Value(inboundKey{}).(*inbound)
+	return in
 }
 
 func newInspector(cfg listenConfig, p *printer) *inspector {
-	in := &inspector{}
-	print := func(_ context.Context, ev vobizhook.ConferenceEvent) error {
-		in.dispatched.Add(1)
-		p.event(ev)
-		return nil
-	}
+	in := &inspector{p: p}
+	p.steps = cfg.tracker != nil
+	fn := in.record
 	in.handler = &vobizhook.Handler{
-		OnEnter: print,
-		OnExit:  print,
-		OnStart: print,
-		OnEnd:   print,
-		OnOther: print,
-		Logger:  slog.New(&logSink{p: p}),
+		OnEnter: fn, OnExit: fn, OnStart: fn, OnEnd: fn, OnOther: fn,
+		OnLeave: func(ctx context.Context, ev vobizhook.ConferenceEvent) (http.Handler, error) {
+			return nil, fn(ctx, ev)
+		},
+		OnOutcome: in.onOutcome,
+		// Everything worth saying arrives through OnOutcome.
+		Logger: slog.New(slog.DiscardHandler),
+	}
+	if cfg.tracker != nil {
+		in.handler.Tracker = cfg.tracker
 	}
 	if cfg.authToken != "" {
 		in.handler.Verifier = &vobizhook.Verifier{AuthTokens: []string{cfg.authToken}, CallbackURL: cfg.callbackURL}
 	}
 	in.mux = http.NewServeMux()
-	in.mux.Handle(cfg.path, in.handler)
+	in.mux.HandleFunc(cfg.path, in.serveCallback)
 	if cfg.path != "/" {
 		in.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			p.refused(http.StatusNotFound, "not the callback path "+cfg.path, r.Method, r.URL.Path, r.RemoteAddr)
+			in.tally.add(vobizhook.OutcomeRefused)
+			p.notFound(newInbound(r), cfg.path)
 			http.NotFound(w, r)
 		})
 	}
 	return in
+}
+
+func newInbound(r *http.Request) *inbound {
+	return &inbound{method: r.Method, path: r.URL.Path, remote: r.RemoteAddr}
+}
+
+// serveCallback serves the callback path: the Handler, with the request's
+// inbound in its context.
+func (in *inspector) serveCallback(w http.ResponseWriter, r *http.Request) {
+	ib := newInbound(r)
+	in.handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), inboundKey{}, ib)))
+}
+
+// record is the func of every action: it notes the step.
+func (in *inspector) record(ctx context.Context, ev vobizhook.ConferenceEvent) error {
+	if ib := inboundFrom(ctx); ib != nil {
+		ib.steps = append(ib.steps, ev.Action)
+	}
+	in.tally.step(ev.Action)
+	return nil
+}
+
+func (in *inspector) onOutcome(ctx context.Context, o vobizhook.Outcome) {
+	in.tally.add(o.Kind)
+	in.p.outcome(o, inboundFrom(ctx))
+}
+
+// tally counts what the inspector answered, for the summaries.
+type tally struct {
+	mu       sync.Mutex
+	requests int
+	outcomes map[vobizhook.OutcomeKind]int
+	steps    map[vobizhook.Action]int
+}
+
+func (t *tally) add(k vobizhook.OutcomeKind) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.requests++
+	if t.outcomes == nil {
+		t.outcomes = map[vobizhook.OutcomeKind]int{}
+	}
+	t.outcomes[k]++
+}
+
+func (t *tally) step(a vobizhook.Action) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.steps == nil {
+		t.steps = map[vobizhook.Action]int{}
+	}
+	t.steps[a]++
+}
+
+// counts returns a copy of the outcome and step counts.
+func (t *tally) counts() (map[vobizhook.OutcomeKind]int, map[vobizhook.Action]int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.outcomes), maps.Clone(t.steps)
+}
+
+// outcomeOrder is the order of the kinds in a summary.
+var outcomeOrder = []vobizhook.OutcomeKind{
+	vobizhook.OutcomeHandled, vobizhook.OutcomeAcknowledged, vobizhook.OutcomeDuplicate,
+	vobizhook.OutcomeInProgress, vobizhook.OutcomeRefused, vobizhook.OutcomeFailed,
+	vobizhook.OutcomeUnavailable, vobizhook.OutcomeMisconfigured,
+}
+
+// String sums up: "6 requests: handled 1, duplicate 1, refused 4".
+func (t *tally) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var parts []string
+	for _, k := range outcomeOrder {
+		if n := t.outcomes[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, n))
+		}
+	}
+	s := plural(t.requests, "request")
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s
 }
 
 // newServer returns the http.Server for h, with timeouts: Vobiz wants an
@@ -92,8 +199,9 @@ func serveUntilDone(ctx context.Context, srv *http.Server, ln net.Listener) erro
 
 func runListen(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := newFlags("listen", "[flags]",
-		"Runs a vobizhook.Handler and prints one line per callback (or a JSON object\n"+
-			"with -json) and one line per refused request with the reason, on stdout.\n"+
+		"Runs a vobizhook.Handler and prints one line per request on stdout (a JSON\n"+
+			"object with -json): each callback and how it was answered, each refused\n"+
+			"request with the reason.\n"+
 			"Status messages go to stderr. Stop it with Ctrl-C.", stdout, stderr)
 	addr := f.String("addr", "127.0.0.1:8080", "listen `address`")
 	path := f.String("path", "/conference-events", "callback `path` to serve")
@@ -127,18 +235,24 @@ func runListen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "vobizhook listen: %v\n", err)
 		return exitFailure
 	}
-	fmt.Fprintf(stderr, "vobizhook listen: stopped after %d callbacks\n", in.dispatched.Load())
+	fmt.Fprintf(stderr, "vobizhook listen: stopped after %s\n", &in.tally)
 	return exitOK
 }
 
-// verificationState describes the signature check, without the token.
+// verificationState describes the signature check, without the token or
+// a password.
 func verificationState(cfg listenConfig) string {
 	switch {
 	case cfg.authToken == "":
 		return "signatures not checked: no auth token"
 	case cfg.callbackURL == "":
 		return "signatures required, for the URL each request was sent to"
-	default:
-		return "signatures required, for " + cfg.callbackURL
 	}
+	// Without its user info (a password, with callback authentication)
+	// and its query; validated by the flag's check.
+	base, err := vobizhook.BaseURL(cfg.callbackURL)
+	if err != nil {
+		base = "-callback-url"
+	}
+	return "signatures required, for " + base
 }

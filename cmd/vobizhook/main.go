@@ -7,13 +7,14 @@
 //	                   [-conferences K] [-concurrency C] [-auth-token T] [-seed S] [-retries 3] [-backoff 100ms]
 //	vobizhook demo     [-participants N] [-style live|classic] [-json] [-seed S]
 //
-// listen runs a vobizhook.Handler and prints one line per callback and one
-// per refused request, with the reason: a local inspector for a real Vobiz
-// account behind a tunnel, or for the simulator. send replays recorded
-// payload files (raw HTTP requests, as in testdata/) re-signed for a URL.
-// simulate drives whole generated conferences against a server and reports
-// status counts, retries and latencies. demo runs listen and simulate
-// together on a free loopback port.
+// listen runs a vobizhook.Handler and prints one line per request, from the
+// Handler's OnOutcome: each callback and how it was answered, each refusal
+// with the reason. It is a local inspector for a real Vobiz account behind a
+// tunnel, or for the simulator. send replays recorded payload
+// files (raw HTTP requests, as in testdata/) re-signed for a URL. simulate
+// drives whole generated conferences against a server and reports status
+// counts, retries and latencies. demo runs listen, with a conference
+// Tracker, and simulate together on a free loopback port.
 //
 // "vobizhook help COMMAND" and "vobizhook COMMAND -h" print a command's
 // flags. Flags go before a command's arguments.
@@ -72,10 +73,10 @@ type command struct {
 }
 
 var commands = []command{
-	{"listen", "run a Handler and print every callback and refusal", runListen},
+	{"listen", "run a Handler and print every request, from its outcomes", runListen},
 	{"send", "replay recorded payload files, re-signed for a URL", runSend},
 	{"simulate", "drive generated conferences against a server", runSimulate},
-	{"demo", "listen and simulate together on a free loopback port", runDemo},
+	{"demo", "listen (with a Tracker) and simulate together on a free loopback port", runDemo},
 }
 
 // runContext is run with the context that stops it, for tests.
