@@ -88,7 +88,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		steps[vobizhook.ActionStart], steps[vobizhook.ActionEnter], steps[vobizhook.ActionExit], steps[vobizhook.ActionEnd])
 	fmt.Fprintf(narrate, "forged callback (wrong token): %s\n", forgedRes)
 	rosterErr := printRoster(narrate, tracker, cfg.participants)
-	fmt.Fprintln(narrate, "next: `vobizhook listen` in front of your tunnel, or `vobizhook simulate -url ...` against your own server")
+	fmt.Fprintln(narrate, "next: `vobizhook listen -forward-to http://127.0.0.1:3000/conference-events` behind your tunnel, or `vobizhook simulate -url ...` against your own server")
 
 	switch {
 	case rep.interrupted || ctx.Err() != nil:

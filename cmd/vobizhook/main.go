@@ -2,6 +2,7 @@
 // callbacks, to test a Vobiz integration without making a phone call.
 //
 //	vobizhook listen   [-addr 127.0.0.1:8080] [-path /conference-events] [-auth-token T] [-callback-url U] [-json]
+//	                   [-forward-to URL] [-forward-timeout 2.5s]
 //	vobizhook send     -url U [-auth-token T] [-retries 3] [-backoff 100ms] FILE...
 //	vobizhook simulate -url U [-participants N] [-style live|classic] [-shuffle] [-duplicates P]
 //	                   [-conferences K] [-concurrency C] [-auth-token T] [-seed S] [-retries 3] [-backoff 100ms]
@@ -10,11 +11,18 @@
 // listen runs a vobizhook.Handler and prints one line per request, from the
 // Handler's OnOutcome: each callback and how it was answered, each refusal
 // with the reason. It is a local inspector for a real Vobiz account behind a
-// tunnel, or for the simulator. send replays recorded payload
+// tunnel, or for the simulator; with -forward-to it also relays each
+// verified callback to the app being built, re-signed for the app's URL,
+// and answers Vobiz with the app's answer. send replays recorded payload
 // files (raw HTTP requests, as in testdata/) re-signed for a URL. simulate
 // drives whole generated conferences against a server and reports status
 // counts, retries and latencies. demo runs listen, with a conference
 // Tracker, and simulate together on a free loopback port.
+//
+// listen -forward-to does not deduplicate: each delivery, copies included,
+// is forwarded signed with the nonce Vobiz gave it, so the app's own Handler
+// acknowledges the copies it already handled, as in production. A request
+// listen refuses is not forwarded.
 //
 // "vobizhook help COMMAND" and "vobizhook COMMAND -h" print a command's
 // flags. Flags go before a command's arguments.
@@ -73,7 +81,7 @@ type command struct {
 }
 
 var commands = []command{
-	{"listen", "run a Handler and print every request, from its outcomes", runListen},
+	{"listen", "run a Handler and print every request; -forward-to relays callbacks to your app", runListen},
 	{"send", "replay recorded payload files, re-signed for a URL", runSend},
 	{"simulate", "drive generated conferences against a server", runSimulate},
 	{"demo", "listen (with a Tracker) and simulate together on a free loopback port", runDemo},

@@ -94,6 +94,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"demo: bad backoff", []string{"demo", "-backoff", "1h"}, 2, "", "-backoff 1h0m0s: want 0 to 30s"},
 		{"simulate -h shows the retry flags", []string{"simulate", "-h"}, 0, "-backoff duration", ""},
 		{"help listen", []string{"help", "listen"}, 0, "Usage: vobizhook listen [flags]", ""},
+		{"help listen shows -forward-to", []string{"help", "listen"}, 0, "-forward-to URL", ""},
 		{"help send", []string{"help", "send"}, 0, "Usage: vobizhook send -url URL [flags] FILE...", ""},
 		{"help demo", []string{"help", "demo"}, 0, "Usage: vobizhook demo", ""},
 		{"help unknown", []string{"help", "frobnicate"}, 2, "", `vobizhook help: unknown command "frobnicate"`},

@@ -5,8 +5,9 @@ package main
 // before it was decoded, its method, path and sender) and how it was
 // answered, from Outcome.Kind, Status and Err. Err never holds a secret (the
 // Handler's errors name the parameter or header at fault, not its value).
-// What the Outcome does not carry (the sender, the funcs that ran) is kept
-// per request in an inbound, in the request's context.
+// What the Outcome does not carry (the sender, the funcs that ran, the
+// app's answer with -forward-to) is kept per request in an inbound, in the
+// request's context.
 
 import (
 	"encoding/json"
@@ -39,15 +40,17 @@ func newPrinter(w io.Writer, jsonLines bool) *printer {
 // jsonLine is one -json line: kind "event" for a decoded callback, whatever
 // became of it, and "refused" for a request refused before it was decoded.
 type jsonLine struct {
-	Time       time.Time `json:"time"`
-	Kind       string    `json:"kind"`    // "event" or "refused"
-	Outcome    string    `json:"outcome"` // the Handler's Outcome.Kind; "refused" for a wrong path
-	Status     int       `json:"status"`  // the status answered
-	Reason     string    `json:"reason,omitempty"`
-	Method     string    `json:"method,omitempty"`
-	Path       string    `json:"path,omitempty"`
-	RemoteAddr string    `json:"remote_addr,omitempty"`
-	Steps      []string  `json:"steps,omitempty"` // the funcs that ran, when tracking
+	Time       time.Time    `json:"time"`
+	Kind       string       `json:"kind"`    // "event" or "refused"
+	Outcome    string       `json:"outcome"` // the Handler's Outcome.Kind; "refused" for a wrong path
+	Status     int          `json:"status"`  // the status answered
+	Reason     string       `json:"reason,omitempty"`
+	Method     string       `json:"method,omitempty"`
+	Path       string       `json:"path,omitempty"`
+	RemoteAddr string       `json:"remote_addr,omitempty"`
+	Steps      []string     `json:"steps,omitempty"`  // the funcs that ran, when tracking
+	Repeat     bool         `json:"repeat,omitempty"` // -forward-to: a copy of a callback the app already accepted
+	Forward    *jsonForward `json:"forward,omitempty"`
 	*jsonEvent
 }
 
@@ -71,6 +74,14 @@ type jsonEvent struct {
 	Params         url.Values `json:"params,omitempty"`
 }
 
+// jsonForward is what the app answered a forwarded callback.
+type jsonForward struct {
+	Status    int     `json:"status"` // the app's, or 502/504 when it gave none
+	LatencyMS float64 `json:"latency_ms"`
+	Reason    string  `json:"reason,omitempty"` // first line of a non-2xx answer
+	Error     string  `json:"error,omitempty"`  // why the app gave no answer
+}
+
 func (p *printer) write(v any, human string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -91,7 +102,7 @@ func (p *printer) outcome(o vobizhook.Outcome, in *inbound) {
 		in = &inbound{}
 	}
 	now := p.now()
-	status := o.Status
+	status := in.answered(o)
 	if p.json {
 		l := jsonLine{
 			Time: now, Kind: "refused", Outcome: string(o.Kind), Status: status, Reason: errText(o.Err),
@@ -104,6 +115,10 @@ func (p *printer) outcome(o vobizhook.Outcome, in *inbound) {
 			for _, s := range in.steps {
 				l.Steps = append(l.Steps, string(s))
 			}
+		}
+		if r := in.relay; r != nil && r.answer != nil {
+			l.Repeat = r.repeat != vobizhook.NonceNew
+			l.Forward = r.answer.json()
 		}
 		p.write(l, "")
 		return
@@ -122,6 +137,16 @@ func (p *printer) outcome(o vobizhook.Outcome, in *inbound) {
 
 // verdict is the end of a callback's line: how it was answered.
 func (p *printer) verdict(o vobizhook.Outcome, in *inbound) string {
+	if r := in.relay; r != nil && r.answer != nil {
+		s := ""
+		switch r.repeat {
+		case vobizhook.NonceDone:
+			s = " (repeat: the app accepted this callback before)"
+		case vobizhook.NonceInProgress:
+			s = " (repeat: its first copy is being forwarded)"
+		}
+		return s + " -> " + r.answer.String()
+	}
 	switch o.Kind {
 	case vobizhook.OutcomeHandled:
 		if !p.steps {

@@ -21,6 +21,11 @@ func TestPrinterOutcomes(t *testing.T) {
 	ev := enterEvent()
 	from := func() *inbound { return &inbound{method: "POST", path: "/conference-events", remote: "192.0.2.1:1234"} }
 	withSteps := func(steps ...vobizhook.Action) *inbound { in := from(); in.steps = steps; return in }
+	forwarded := func(a appAnswer, repeat vobizhook.NonceState) *inbound {
+		in := from()
+		in.relay = &relay{answer: &a, repeat: repeat}
+		return in
+	}
 	sigErr := fmt.Errorf("%w: header X-Vobiz-Signature-V3: no match", vobizhook.ErrInvalidSignature)
 	tests := []struct {
 		name    string
@@ -52,6 +57,15 @@ func TestPrinterOutcomes(t *testing.T) {
 			`MISCONFIGURED 500 POST /conference-events from 192.0.2.1:1234: vobizhook: no auth token configured`, "refused misconfigured", 500},
 		{"without an inbound", vobizhook.Outcome{Kind: vobizhook.OutcomeRefused, Status: 405, Err: vobizhook.ErrMethodNotAllowed}, nil, false,
 			`REFUSED 405 request: ` + vobizhook.ErrMethodNotAllowed.Error(), "refused refused", 405},
+		{"forwarded: the app's answer", vobizhook.Outcome{Kind: vobizhook.OutcomeHandled, Status: 200, Event: &ev},
+			forwarded(appAnswer{status: 200, latency: 12340 * time.Microsecond}, vobizhook.NonceNew), false,
+			`conference=conf-1 -> 200 OK in 12.34ms`, "event handled", 200},
+		{"forwarded: the app's refusal, a repeat", vobizhook.Outcome{Kind: vobizhook.OutcomeFailed, Status: 500, Event: &ev},
+			forwarded(appAnswer{status: 403, latency: time.Millisecond, body: []byte("vobizhook: invalid signature\nmore")}, vobizhook.NonceDone), false,
+			`conference=conf-1 (repeat: the app accepted this callback before) -> 403 Forbidden in 1ms: "vobizhook: invalid signature"`, "event failed", 403},
+		{"forwarded: no answer", vobizhook.Outcome{Kind: vobizhook.OutcomeFailed, Status: 500, Event: &ev},
+			forwarded(appAnswer{status: 504, latency: time.Second, err: fmt.Errorf("%w: no answer within 1s", errAppTimeout)}, vobizhook.NonceNew), false,
+			`conference=conf-1 -> 504 Gateway Timeout: the app did not answer in time: no answer within 1s`, "event failed", 504},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +86,8 @@ func TestPrinterOutcomes(t *testing.T) {
 				Status                int
 				CallUUID              string `json:"call_uuid"`
 				Steps                 []string
+				Repeat                bool
+				Forward               *jsonForward
 			}
 			require.NoError(t, json.Unmarshal([]byte(lines.String()), &l), lines.String())
 			assert.Equal(t, tt.outcome, l.Kind+" "+l.Outcome)
@@ -82,6 +98,11 @@ func TestPrinterOutcomes(t *testing.T) {
 			}
 			if tt.o.Event != nil {
 				assert.Equal(t, "call-1", l.CallUUID)
+			}
+			if tt.in != nil && tt.in.relay != nil {
+				require.NotNil(t, l.Forward)
+				assert.Equal(t, tt.status, l.Forward.Status)
+				assert.Equal(t, tt.in.relay.repeat != vobizhook.NonceNew, l.Repeat)
 			}
 			if tt.steps && len(tt.in.steps) > 0 {
 				assert.Equal(t, []string{"start", "enter"}, l.Steps)
@@ -94,7 +115,11 @@ func TestTallyString(t *testing.T) {
 	var tl tally
 	assert.Equal(t, "0 requests", tl.String())
 	for _, k := range []vobizhook.OutcomeKind{vobizhook.OutcomeRefused, vobizhook.OutcomeHandled, vobizhook.OutcomeRefused, vobizhook.OutcomeDuplicate} {
-		tl.add(k)
+		tl.add(k, nil)
 	}
 	assert.Equal(t, "4 requests: handled 1, duplicate 1, refused 2", tl.String())
+	tl.add(vobizhook.OutcomeFailed, &appAnswer{status: 502})
+	tl.add(vobizhook.OutcomeHandled, &appAnswer{status: 200})
+	assert.Equal(t, "6 requests: forwarded 2 (200: 1, 502: 1), handled 1, duplicate 1, refused 2", tl.String(),
+		"a forwarded callback counts by the answer Vobiz got")
 }
