@@ -17,8 +17,9 @@ import (
 // subcommands share and the checks to run once the command line is parsed.
 type flags struct {
 	*flag.FlagSet
-	stdout io.Writer
-	checks []func() error
+	stdout   io.Writer
+	synopsis string
+	checks   []func() error
 }
 
 // newFlags returns the flag set of subcommand name: errors go to stderr, -h
@@ -31,18 +32,19 @@ func newFlags(name, synopsis, description string, stdout, stderr io.Writer) *fla
 		fmt.Fprintf(w, "Usage: vobizhook %s %s\n\n%s\n\nFlags:\n", name, synopsis, description)
 		fs.PrintDefaults()
 	}
-	return &flags{FlagSet: fs, stdout: stdout}
+	return &flags{FlagSet: fs, stdout: stdout, synopsis: synopsis}
 }
 
 // check adds a check to run after parsing, in the order added; its error is
 // a usage error.
 func (f *flags) check(fn func() error) { f.checks = append(f.checks, fn) }
 
-// parse parses args. It returns -1 when the command should go on, or the
-// exit status: 0 after -h (usage printed to stdout), 2 after a bad flag,
-// unexpected arguments (when positional is false) or a failed check (the
-// error and usage printed to stderr).
-func (f *flags) parse(args []string, positional bool) int {
+// parse parses args. argName names the positional arguments the command
+// takes (FILE), or is empty when it takes none. It returns -1 when the
+// command should go on, or the exit status: 0 after -h (usage printed to
+// stdout), 2 after a bad flag, a flag after the arguments, unexpected
+// arguments or a failed check (the error and usage printed to stderr).
+func (f *flags) parse(args []string, argName string) int {
 	errOut := f.Output()
 	f.SetOutput(io.Discard)
 	err := f.Parse(args)
@@ -55,7 +57,14 @@ func (f *flags) parse(args []string, positional bool) int {
 		return exitOK
 	case err != nil:
 		return f.usageError("%v", err)
-	case !positional && f.NArg() > 0:
+	}
+	if stray, ok := strayFlag(args, f.Args()); ok {
+		if argName == "" {
+			return f.usageError("unexpected arguments: %s (flags come first, and %s takes no arguments)", strings.Join(f.Args(), " "), f.Name())
+		}
+		return f.usageError("flag %s after the %s arguments: flags go before the first %s (%s %s)", stray, argName, argName, f.Name(), f.synopsis)
+	}
+	if argName == "" && f.NArg() > 0 {
 		return f.usageError("unexpected arguments: %s", strings.Join(f.Args(), " "))
 	}
 	for _, fn := range f.checks {
@@ -64,6 +73,25 @@ func (f *flags) parse(args []string, positional bool) int {
 		}
 	}
 	return -1
+}
+
+// strayFlag returns the first of the positional arguments rest (what the
+// flag package left of args, stopping at the first non-flag) that looks
+// like a flag: one that was meant as a flag but came too late. After a "--"
+// every argument is positional.
+func strayFlag(args, rest []string) (string, bool) {
+	if start := len(args) - len(rest); start > 0 && args[start-1] == "--" {
+		return "", false
+	}
+	for _, a := range rest {
+		if a == "--" {
+			return "", false
+		}
+		if len(a) > 1 && a[0] == '-' {
+			return a, true
+		}
+	}
+	return "", false
 }
 
 // usageError prints the message and the usage, and returns exitUsage.

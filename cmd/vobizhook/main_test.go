@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -92,6 +93,16 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"send: too many retries", []string{"send", "-url", "http://x/", "-retries", "11", "a.http"}, 2, "", "-retries 11"},
 		{"demo: bad backoff", []string{"demo", "-backoff", "1h"}, 2, "", "-backoff 1h0m0s: want 0 to 30s"},
 		{"simulate -h shows the retry flags", []string{"simulate", "-h"}, 0, "-backoff duration", ""},
+		{"help listen", []string{"help", "listen"}, 0, "Usage: vobizhook listen [flags]", ""},
+		{"help listen shows -forward-to", []string{"help", "listen"}, 0, "-forward-to URL", ""},
+		{"help send", []string{"help", "send"}, 0, "Usage: vobizhook send -url URL [flags] FILE...", ""},
+		{"help demo", []string{"help", "demo"}, 0, "Usage: vobizhook demo", ""},
+		{"help unknown", []string{"help", "frobnicate"}, 2, "", `vobizhook help: unknown command "frobnicate"`},
+		{"help two commands", []string{"help", "send", "listen"}, 2, "", `want one command, got "send listen"`},
+		{"send: flag after the files", []string{"send", "-url", "http://x/", "a.http", "-retries", "0"}, 2, "",
+			"flag -retries after the FILE arguments: flags go before the first FILE (vobizhook send -url URL [flags] FILE...)"},
+		{"send: flag after the files, with =", []string{"send", "-url", "http://x/", "a.http", "b.http", "--retries=0"}, 2, "", "flag --retries=0 after the FILE arguments"},
+		{"listen: flag after an argument", []string{"listen", "now", "-json"}, 2, "", "unexpected arguments: now -json (flags come first, and vobizhook listen takes no arguments)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +110,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 			assert.Equal(t, tt.code, code, "stdout: %s\nstderr: %s", stdout, stderr)
 			assert.Contains(t, stdout, tt.stdout)
 			assert.Contains(t, stderr, tt.stderr)
-			if tt.code == 2 && len(tt.args) > 0 && tt.args[0] != "frobnicate" {
+			if tt.code == 2 && len(tt.args) > 0 && tt.args[0] != "frobnicate" && tt.args[0] != "help" {
 				assert.Contains(t, stderr, "Usage: vobizhook", "a usage error shows the usage")
 			}
 		})
@@ -188,13 +199,12 @@ func TestListenHumanOutput(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 	require.Len(t, lines, 6, stdout.String())
 	assert.Regexp(t, `^\d\d:\d\d:\d\d\.\d{3} enter "Weekly Standup" member=249 call=call-1 from=918071387423 to=919624705678 direction=inbound status=in-progress first-member conference=conf-1$`, lines[0])
-	assert.Contains(t, lines[1], "note vobizhook: nonce already handled")
-	assert.Contains(t, lines[1], "call=call-1")
+	assert.Regexp(t, `^\d\d:\d\d:\d\d\.\d{3} enter "Weekly Standup" member=249 call=call-1 .* -> duplicate: nonce already handled, acknowledged without dispatch$`, lines[1])
 	assert.Regexp(t, `REFUSED 403 POST /conference-events from 127\.0\.0\.1:\d+: vobizhook: missing signature`, lines[2])
 	assert.Regexp(t, `REFUSED 403 POST /conference-events .*invalid signature`, lines[3])
 	assert.Regexp(t, `REFUSED 404 POST /wrong .*not the callback path /conference-events`, lines[4])
 	assert.Regexp(t, `REFUSED 405 PUT /conference-events .*method not allowed`, lines[5])
-	assert.Contains(t, stderr.String(), "stopped after 1 callbacks")
+	assert.Contains(t, stderr.String(), "stopped after 6 requests: handled 1, duplicate 1, refused 4")
 	for _, out := range []string{stdout.String(), stderr.String()} {
 		assert.NotContains(t, out, testToken, "the token is never printed")
 	}
@@ -226,10 +236,11 @@ func TestListenJSONLines(t *testing.T) {
 		Timestamp *time.Time          `json:"timestamp"`
 		Recording string              `json:"recording_url"`
 		Params    map[string][]string `json:"params"`
+		Outcome   string              `json:"outcome"`
 		Status    int                 `json:"status"`
 		Reason    string              `json:"reason"`
-		Level     string              `json:"level"`
-		Message   string              `json:"message"`
+		Method    string              `json:"method"`
+		Path      string              `json:"path"`
 	}
 	var got []line
 	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
@@ -239,30 +250,31 @@ func TestListenJSONLines(t *testing.T) {
 		assert.False(t, l.Time.IsZero())
 		got = append(got, l)
 	}
-	// The Handler's one-time warning that verification is off comes first.
-	require.Len(t, got, 9, stdout.String())
-	assert.Equal(t, "note", got[0].Kind)
-	assert.Equal(t, "WARN", got[0].Level)
-	assert.Contains(t, got[0].Message, "verification is off")
+	require.Len(t, got, 8, stdout.String())
 	var actions []string
-	for _, l := range got[1:7] {
+	for _, l := range got[:6] {
 		assert.Equal(t, "event", l.Kind)
+		assert.Equal(t, "handled", l.Outcome)
+		assert.Equal(t, 200, l.Status)
 		assert.Equal(t, vobizhooktest.DefaultRoom, l.Name)
 		require.NotNil(t, l.Size)
 		require.NotNil(t, l.Timestamp)
 		actions = append(actions, l.Action)
 	}
 	assert.Equal(t, []string{"start", "enter", "enter", "exit", "exit", "end"}, actions)
-	assert.Equal(t, 0, *got[6].Size)
-	assert.NotEmpty(t, got[6].Recording)
-	assert.Equal(t, "event", got[7].Kind)
-	assert.Equal(t, "Weekly Standup", got[7].Name)
-	assert.Nil(t, got[7].Size, "no size on a live event")
-	assert.True(t, got[7].First)
-	assert.Equal(t, []string{"2026-08-31 20:08:21.073308"}, got[7].Params["SessionStart"])
-	assert.Equal(t, "refused", got[8].Kind)
-	assert.Equal(t, 400, got[8].Status)
-	assert.Contains(t, got[8].Reason, "ConferenceAction")
+	assert.Equal(t, 0, *got[5].Size)
+	assert.NotEmpty(t, got[5].Recording)
+	assert.Equal(t, "event", got[6].Kind)
+	assert.Equal(t, "Weekly Standup", got[6].Name)
+	assert.Nil(t, got[6].Size, "no size on a live event")
+	assert.True(t, got[6].First)
+	assert.Equal(t, "GET", got[6].Method)
+	assert.Equal(t, []string{"2026-08-31 20:08:21.073308"}, got[6].Params["SessionStart"])
+	assert.Equal(t, "refused", got[7].Kind)
+	assert.Equal(t, "refused", got[7].Outcome)
+	assert.Equal(t, 400, got[7].Status)
+	assert.Equal(t, "/hooks/vobiz", got[7].Path)
+	assert.Contains(t, got[7].Reason, "ConferenceAction")
 }
 
 // listen stops cleanly on SIGINT, through run's signal handling.
@@ -275,7 +287,7 @@ func TestListenStopsOnInterrupt(t *testing.T) {
 	select {
 	case code := <-done:
 		assert.Equal(t, 0, code)
-		assert.Contains(t, stderr.String(), "stopped after 0 callbacks")
+		assert.Contains(t, stderr.String(), "stopped after 0 requests")
 	case <-time.After(10 * time.Second):
 		t.Fatal("listen did not stop on SIGINT")
 	}
@@ -453,25 +465,39 @@ func TestDemo(t *testing.T) {
 	code, stdout, stderr := runCmd(t, "demo", "-interval", "0", "-seed", "5")
 	require.Equal(t, 0, code, "stdout: %s\nstderr: %s", stdout, stderr)
 	assert.Contains(t, stdout, "requiring Vobiz signatures")
-	assert.Equal(t, 4, strings.Count(stdout, " enter WeeklyStandup "), stdout)
-	assert.Equal(t, 4, strings.Count(stdout, " exit  WeeklyStandup "), stdout)
-	assert.Contains(t, stdout, "handler: 8 callbacks dispatched")
+	assert.Contains(t, stdout, "demo: the order is shuffled and some deliveries are sent twice, on purpose")
+	for action, fn := range map[string]string{"enter": "OnEnter", "exit": "OnExit"} {
+		re := regexp.MustCompile(`(?m)^\S+ ` + action + ` +WeeklyStandup .* -> (OnStart, )?` + fn + `(, OnEnd)?$`)
+		assert.Len(t, re.FindAllString(stdout, -1), 4, "each %s dispatched once, with the steps the Tracker derived: %s", action, stdout)
+	}
+	assert.Regexp(t, `-> OnStart, OnEnter`, stdout, "the first enter starts the conference")
+	assert.Regexp(t, `room-empty .* -> OnExit, OnEnd`, stdout, "the exit reporting the room empty ends it")
+	assert.Regexp(t, `-> duplicate: nonce already handled, acknowledged without dispatch`, stdout)
+	assert.Contains(t, stdout, "tracker: OnStart 1, OnEnter 4, OnExit 4, OnEnd 1: once per step, whatever the order")
 	assert.Regexp(t, `sent \d+ deliveries \(8 events \+ [1-9]\d* duplicates?\)`, stdout, "at least one duplicate")
-	assert.Contains(t, stdout, "retries: 0\n")
+	assert.Regexp(t, `handler: answered \d+ requests: handled 8, duplicate [1-9]\d*, (in-progress \d+, )?refused 1 `, stdout)
+	assert.Regexp(t, `retries: (0|\d+ \(503 Service Unavailable: \d+\))\n`, stdout, "only a duplicate that finds its original in flight is retried")
 	assert.Regexp(t, `REFUSED 403 POST /conference-events .*invalid signature`, stdout)
 	assert.Contains(t, stdout, "forged callback (wrong token): 403 Forbidden")
 
+	// The roster: the room ended, every member joined and left.
+	_, roster, ok := strings.Cut(stdout, "roster, as the Tracker reconciled it:\n")
+	require.True(t, ok, stdout)
+	assert.Regexp(t, `^  WeeklyStandup, conference \S+: started \S+ \(by enter\), ended \S+ \(last-member\), peak \d\n`, roster)
+	assert.Len(t, regexp.MustCompile(`(?m)^    member \d+, call \S+, from \d+: joined \S+, left \S+`).FindAllString(roster, -1), 4, roster)
+
 	code, stdout, stderr = runCmd(t, "demo", "-interval", "0", "-json", "-style", "classic", "-participants", "2")
 	require.Equal(t, 0, code, stderr)
-	kinds := map[string]int{}
+	outcomes := map[string]int{}
 	for _, l := range strings.Split(strings.TrimSpace(stdout), "\n") {
-		var v struct{ Kind string }
+		var v struct{ Kind, Outcome string }
 		require.NoError(t, json.Unmarshal([]byte(l), &v), l)
-		kinds[v.Kind]++
+		outcomes[v.Kind+" "+v.Outcome]++
 	}
-	assert.Equal(t, 6, kinds["event"], stdout)
-	assert.Equal(t, 1, kinds["refused"])
-	assert.Contains(t, stderr, "handler: 6 callbacks dispatched", "narration goes to stderr with -json")
+	assert.Equal(t, 6, outcomes["event handled"]+outcomes["event acknowledged"], stdout)
+	assert.Equal(t, 1, outcomes["refused refused"])
+	assert.Contains(t, stderr, "tracker: OnStart 1, OnEnter 2, OnExit 2, OnEnd 1", "narration goes to stderr with -json")
+	assert.Regexp(t, `ended \S+ \((provider-end|last-member)\)`, stderr, "by the provider's end, or by an exit reporting the room empty when the provider's start comes late")
 }
 
 func TestPercentiles(t *testing.T) {
@@ -496,4 +522,35 @@ func TestQuoteIfNeeded(t *testing.T) {
 	} {
 		assert.Equal(t, want, quoteIfNeeded(in), "%q", in)
 	}
+}
+
+func TestStrayFlag(t *testing.T) {
+	tests := []struct {
+		args, rest []string
+		stray      string
+	}{
+		{[]string{"-url", "u", "a.http"}, []string{"a.http"}, ""},
+		{[]string{"a.http", "-retries", "0"}, []string{"a.http", "-retries", "0"}, "-retries"},
+		{[]string{"a.http", "-"}, []string{"a.http", "-"}, ""}, // "-" is an argument
+		{[]string{"--", "-odd.http"}, []string{"-odd.http"}, ""},
+		{[]string{"-url", "u", "--", "-odd.http", "-x"}, []string{"-odd.http", "-x"}, ""},
+		{[]string{"a.http", "--", "-odd.http"}, []string{"a.http", "--", "-odd.http"}, ""},
+	}
+	for _, tt := range tests {
+		stray, ok := strayFlag(tt.args, tt.rest)
+		assert.Equal(t, tt.stray, stray, "%q", tt.args)
+		assert.Equal(t, tt.stray != "", ok, "%q", tt.args)
+	}
+}
+
+// A file whose name starts with "-" is sent when it comes after "--".
+func TestSendFileAfterDoubleDash(t *testing.T) {
+	vs := newVerifyingServer(t)
+	recorded, err := os.ReadFile(filepath.Join("..", "..", "testdata", "enter-live.http"))
+	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	require.NoError(t, os.WriteFile("-enter.http", recorded, 0o600))
+	code, stdout, stderr := runCmd(t, "send", "-url", vs.url, "-auth-token", testToken, "--", "-enter.http")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "-enter.http: 200 OK")
 }

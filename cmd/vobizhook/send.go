@@ -27,7 +27,7 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return nil
 	})
-	if code := f.parse(args, true); code >= 0 {
+	if code := f.parse(args, "FILE"); code >= 0 {
 		return code
 	}
 	client := newClient(1, *timeout)

@@ -113,7 +113,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 		return nil
 	})
-	if code := f.parse(args, false); code >= 0 {
+	if code := f.parse(args, ""); code >= 0 {
 		return code
 	}
 	cfg.url, cfg.token, cfg.participants, cfg.style, cfg.seed, cfg.retry = *url, *token, *participants, *style, *seed, *policy
