@@ -288,3 +288,60 @@ func TestIdempotencyKey(t *testing.T) {
 	assert.NotEqual(t, keys[0], rejoin.IdempotencyKey(), "a new stay has a new member ID")
 	assert.Equal(t, start.IdempotencyKey(), start2.IdempotencyKey(), "one start per conference")
 }
+
+// 11. Every copy of a signed waitSound fetch gets the real answer (hold
+// music), not the empty <Response>; an answer that fails (an invalid
+// WaitSound, 500) does not mark the nonce done, so Vobiz's retry gets the
+// answer once it is fixed.
+func TestWaitSoundEveryCopy(t *testing.T) {
+	fetch := vobizhook.ConferenceEvent{Action: vobizhook.ActionWaitSound, Event: "ConferenceRemoteSounds", ConferenceName: "sales", CallUUID: "call-w", CurrentSize: -1}
+	r := vobizhooktest.MustNewRequest(t, fetch, vobizhooktest.WithAuthToken(deployToken), vobizhooktest.WithNonce("77777777777777777777"))
+	again := func() *http.Request {
+		c := r.Clone(r.Context())
+		c.Body, _ = r.GetBody()
+		return c
+	}
+	var others atomic.Int32
+	bad := vobizxml.NewResponse(vobizxml.Play{URL: "not a url"})
+	h := &vobizhook.Handler{
+		Verifier:  &vobizhook.Verifier{AuthTokens: []string{deployToken}, CallbackURL: vobizhooktest.DefaultURL},
+		WaitSound: bad,
+		OnOther:   func(context.Context, vobizhook.ConferenceEvent) error { others.Add(1); return nil },
+		Logger:    slog.New(slog.DiscardHandler),
+	}
+	assert.Equal(t, http.StatusInternalServerError, serve(h, again()).Code, "an invalid WaitSound fails the fetch")
+
+	// The operator fixes it (a new Handler with the same nonce store would
+	// do the same): the retry is served, not acknowledged as done.
+	h2 := &vobizhook.Handler{
+		Verifier:   h.Verifier,
+		NonceStore: vobizhook.NewMemoryNonceStore(0),
+		WaitSound:  vobizxml.NewResponse(vobizxml.Play{URL: "https://cdn.example/hold.mp3", Loop: vobizxml.LoopForever}),
+		OnOther:    h.OnOther,
+		Logger:     slog.New(slog.DiscardHandler),
+	}
+	h.WaitSound = h2.WaitSound // the same Handler, fixed
+	for i := range 3 {
+		w := serve(h, again())
+		require.Equal(t, http.StatusOK, w.Code, "copy %d", i)
+		assert.Contains(t, w.Body.String(), "https://cdn.example/hold.mp3", "copy %d gets the hold music", i)
+	}
+	assert.EqualValues(t, 2, others.Load(), "OnOther saw the failed fetch and its retry, not the replays")
+}
+
+// A func that aborts the response with http.ErrAbortHandler still gets an
+// outcome (failed, status 0: no answer was written), and the panic goes on
+// to net/http.
+func TestOutcomeOfAnAbortedResponse(t *testing.T) {
+	var got vobizhook.Outcome
+	h := &vobizhook.Handler{
+		OnEnter:   func(context.Context, vobizhook.ConferenceEvent) error { panic(http.ErrAbortHandler) },
+		OnOutcome: func(_ context.Context, o vobizhook.Outcome) { got = o },
+		Logger:    slog.New(slog.DiscardHandler),
+	}
+	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { h.ServeHTTP(httptest.NewRecorder(), vobizhooktest.MustNewRequest(t, liveEnter)) })
+	assert.Equal(t, vobizhook.OutcomeFailed, got.Kind)
+	assert.Zero(t, got.Status)
+	assert.ErrorIs(t, got.Err, http.ErrAbortHandler)
+	assert.Equal(t, vobizhook.ActionEnter, got.Action)
+}

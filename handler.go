@@ -144,42 +144,62 @@ var ackBody = []byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<Response></R
 // ServeHTTP verifies and decodes the callback, dispatches it and answers
 // Vobiz; see [Handler] for the statuses.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var start time.Time
-	if h.OnOutcome != nil {
-		start = time.Now()
-	}
-	res := h.serve(w, r)
+	var res result
 	if h.OnOutcome == nil {
+		h.serve(w, r, &res)
 		return
 	}
+	start := time.Now()
+	defer func() {
+		if v := recover(); v != nil {
+			// A func aborted the response (http.ErrAbortHandler): no
+			// answer was written, and net/http handles the panic.
+			res.kind, res.status = OutcomeFailed, 0
+			res.err, _ = v.(error)
+			h.outcome(r.Context(), res, start)
+			panic(v)
+		}
+		h.outcome(r.Context(), res, start)
+	}()
+	h.serve(w, r, &res)
+}
+
+// outcome reports res to OnOutcome.
+func (h *Handler) outcome(ctx context.Context, res result, start time.Time) {
 	o := Outcome{Kind: res.kind, Status: res.status, Err: res.err, Duration: time.Since(start)}
 	if res.decoded {
 		ev := res.ev
 		o.Event, o.Action = &ev, ev.Action
 	}
-	h.report(r.Context(), o)
+	h.report(ctx, o)
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) result {
+// serve answers r, filling res as it learns: the decoded event as soon as
+// it has one, then how it answered.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, res *result) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, POST")
-		return h.refuse(w, r, ErrMethodNotAllowed)
+		*res = h.refuse(w, r, ErrMethodNotAllowed)
+		return
 	}
-	nonces, res, ok := h.verify(w, r)
+	nonces, refused, ok := h.verify(w, r)
 	if !ok {
-		return res
+		*res = refused
+		return
 	}
-	ev, err := parseRequest(r, h.maxBodyBytes(), h.Location)
-	if err != nil {
-		return h.refuse(w, r, err)
+	var err error
+	if res.ev, err = parseRequest(r, h.maxBodyBytes(), h.Location); err != nil {
+		*res = h.refuse(w, r, err)
+		return
 	}
+	res.decoded = true
+	var out result
 	if !nonces.IsZero() {
-		res = h.dispatchOnce(w, r, &ev, nonces)
+		out = h.dispatchOnce(w, r, &res.ev, nonces)
 	} else {
-		res = h.dispatch(w, r, &ev)
+		out = h.dispatch(w, r, &res.ev)
 	}
-	res.ev, res.decoded = ev, true
-	return res
+	res.kind, res.status, res.err = out.kind, out.status, out.err
 }
 
 // dispatch calls the func for ev's action and answers.
