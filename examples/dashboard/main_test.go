@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,24 @@ import (
 	"github.com/vobizhook/vobizhook"
 	"github.com/vobizhook/vobizhook/track"
 )
+
+// The page loads nothing from elsewhere (no CDN, fonts or images), so it
+// works offline; its Content-Security-Policy would block them anyway.
+func TestPageIsSelfContained(t *testing.T) {
+	tracker := &track.Tracker{}
+	mux := newMux(tracker, &vobizhook.Handler{Tracker: tracker}, "/vobiz/conference", &eventStream{tracker: tracker, done: make(chan struct{})})
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.Contains(t, w.Header().Get("Content-Security-Policy"), "default-src 'self'")
+	page := w.Body.String()
+	for _, u := range regexp.MustCompile(`(?i)\bhttps?://[^\s"'<>)]*`).FindAllString(page, -1) {
+		assert.Equal(t, "http://www.w3.org/2000/svg", u, "the page names an outside address")
+	}
+	for _, s := range []string{"<link", "<img", "<iframe", " src=", "@import", "url(", "fetch(", "XMLHttpRequest"} {
+		assert.NotContains(t, page, s)
+	}
+}
 
 type sseEvent struct{ name, data string }
 
