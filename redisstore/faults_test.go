@@ -58,19 +58,19 @@ func goroutinesBack(t *testing.T, n int) {
 func TestRedisDownThenBack(t *testing.T) {
 	srv := startRedis(t)
 	life := newLifecycle(false)
-	rep := newReplica(t, []string{srv.addr()}, "down:", life, redisstore.Options{Timeout: 200 * time.Millisecond})
+	rep := newReplica(t, []string{srv.Addr()}, "down:", life, redisstore.Options{Timeout: 200 * time.Millisecond})
 	r := enterRequest(t, "c-down", 1)
 	require.Equal(t, http.StatusOK, serveCopy(t, rep.handler, enterRequest(t, "c-warm", 1)))
 	base := runtime.NumGoroutine()
 
-	srv.stop()
+	srv.Stop()
 	for range 3 {
 		assert.Equal(t, http.StatusServiceUnavailable, serveCopy(t, rep.handler, r), "Redis down: Vobiz must retry")
 	}
 	assert.Zero(t, life.calls["c-down"], "nothing dispatched while Redis is down")
 	goroutinesBack(t, base)
 
-	require.NoError(t, srv.start()) // the same port, empty: Vobiz's retry now reaches a working store
+	require.NoError(t, srv.Restart()) // the same port, empty: Vobiz's retry now reaches a working store
 	require.Eventually(t, func() bool { return serveCopy(t, rep.handler, r) == http.StatusOK }, 10*time.Second, 50*time.Millisecond)
 	assert.Equal(t, http.StatusOK, serveCopy(t, rep.handler, r), "a replay")
 	assert.Equal(t, map[vobizhook.Action]int{vobizhook.ActionStart: 1, vobizhook.ActionEnter: 1}, life.calls["c-down"], "dispatched once")
@@ -111,7 +111,7 @@ func TestRedisTimingOut(t *testing.T) {
 // ran, and so does the survivor's.
 func TestReplicaDiesMidFunc(t *testing.T) {
 	srv := startRedis(t)
-	addrs := []string{srv.addr()}
+	addrs := []string{srv.Addr()}
 	opt := redisstore.Options{TurnLease: 600 * time.Millisecond}
 	lifeA, lifeB := newLifecycle(false), newLifecycle(false)
 	a := newReplica(t, addrs, "die:", lifeA, opt)
@@ -153,14 +153,14 @@ func TestReplicaDiesMidFunc(t *testing.T) {
 func TestRedisRestartedEmpty(t *testing.T) {
 	srv := startRedis(t)
 	life := newLifecycle(false)
-	rep := newReplica(t, []string{srv.addr()}, "empty:", life, redisstore.Options{})
+	rep := newReplica(t, []string{srv.Addr()}, "empty:", life, redisstore.Options{})
 	first := enterRequest(t, "c-empty", 1)
 	require.Equal(t, http.StatusOK, serveCopy(t, rep.handler, first))
 	require.Equal(t, http.StatusOK, serveCopy(t, rep.handler, first), "a replay, acknowledged")
 	assert.Equal(t, 1, life.calls["c-empty"][vobizhook.ActionEnter])
 
-	srv.stop()
-	require.NoError(t, srv.start())
+	srv.Stop()
+	require.NoError(t, srv.Restart())
 	require.Eventually(t, func() bool { return serveCopy(t, rep.handler, enterRequest(t, "c-empty", 2)) == http.StatusOK }, 10*time.Second, 50*time.Millisecond)
 	assert.Equal(t, 2, life.calls["c-empty"][vobizhook.ActionStart], "the conference started over")
 	require.Equal(t, http.StatusOK, serveCopy(t, rep.handler, first))

@@ -10,7 +10,10 @@
 // (through a TLS-terminating proxy), or run it with -demo to watch simulated
 // rooms. Set VOBIZ_AUTH_TOKEN (and -callback-url behind a proxy) to have
 // callbacks' signatures checked; -demo then signs its callbacks with that
-// token for that URL, as Vobiz would, and logs any callback refused. Routes:
+// token for that URL, as Vobiz would, and logs any callback refused. With
+// -redis redis://host:6379/0, the conferences and the replay protection live
+// in Redis (package redisstore): run several dashboards on one Redis, feed
+// any of them, and every page shows the same rooms live. Routes:
 //
 //	GET|POST /vobiz/conference  Vobiz callbacks (the Handler)
 //	GET /                       the page
@@ -42,21 +45,30 @@ func main() {
 	path := flag.String("path", "/vobiz/conference", "route of the callbackUrl")
 	callbackURL := flag.String("callback-url", "", "public callbackUrl as configured on <Conference>, for signature checks behind a proxy")
 	demo := flag.Bool("demo", false, "post simulated conference callbacks to this server")
+	redisURL := flag.String("redis", "", "Redis `URL` (redis://[user:pass@]host:port/db) to share the state with other dashboards; empty keeps it in memory")
 	flag.Parse()
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, logger, *addr, *path, *callbackURL, *demo); err != nil {
+	if err := run(ctx, logger, *addr, *path, *callbackURL, *redisURL, *demo); err != nil {
 		logger.Error("dashboard", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, logger *slog.Logger, addr, path, callbackURL string, demo bool) error {
+func run(ctx context.Context, logger *slog.Logger, addr, path, callbackURL, redisURL string, demo bool) error {
 	tracker := &track.Tracker{}
 	token := os.Getenv("VOBIZ_AUTH_TOKEN")
 	handler := newHandler(tracker, logger, token, callbackURL)
+	if redisURL != "" {
+		s, closeRedis, err := openRedis(ctx, redisURL, logger)
+		if err != nil {
+			return err
+		}
+		defer closeRedis()
+		tracker.Store, handler.NonceStore = s.Conferences(), s.Nonces()
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
