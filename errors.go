@@ -6,41 +6,27 @@ import (
 	"strings"
 )
 
-// Sentinel errors returned (wrapped) by [ParseConferenceEvent] and reported by
-// [Handler]. Test for them with errors.Is; use errors.As with *[ParamError] to
-// learn which parameter was at fault.
+// Errors of decoding, returned wrapped by [ParseConferenceEvent] and
+// answered by a [Handler] with the status in brackets. Test for them with
+// errors.Is; errors.As with *[ParamError] names the parameter at fault.
 var (
-	// ErrMethodNotAllowed: the request was neither GET nor POST (HTTP 405).
-	ErrMethodNotAllowed = errors.New("vobizhook: method not allowed, want GET or POST")
+	ErrMethodNotAllowed     = errors.New("vobizhook: method not allowed, want GET or POST")                             // not GET or POST (405)
+	ErrUnsupportedMediaType = errors.New("vobizhook: unsupported content type, want application/x-www-form-urlencoded") // a POST body of another type (415)
+	ErrBodyTooLarge         = errors.New("vobizhook: request body too large")                                           // body, or GET query, over the limit (413)
+	ErrMalformedForm        = errors.New("vobizhook: malformed form encoding")                                          // broken percent-encoding, ';' separators (400)
+	ErrMissingAction        = errors.New("missing or empty")                                                            // no ConferenceAction: a *ParamError (400)
+	ErrDuplicateParam       = errors.New("given more than once")                                                        // a named parameter repeated: a *ParamError (400)
+	ErrInvalidParam         = errors.New("invalid value")                                                               // a named parameter malformed: a *ParamError (400)
 
-	// ErrUnsupportedMediaType: a POST body that is not
-	// application/x-www-form-urlencoded (HTTP 415).
-	ErrUnsupportedMediaType = errors.New("vobizhook: unsupported content type, want application/x-www-form-urlencoded")
-
-	// ErrBodyTooLarge: the body (or, for GET, the query string) is larger
-	// than the configured limit (HTTP 413).
-	ErrBodyTooLarge = errors.New("vobizhook: request body too large")
-
-	// ErrMalformedForm: the body or query string is not valid form encoding,
-	// for example broken percent-encoding (HTTP 400).
-	ErrMalformedForm = errors.New("vobizhook: malformed form encoding")
-
-	// ErrMissingAction: ConferenceAction is absent or empty (HTTP 400). The
-	// returned error is a *ParamError naming ConferenceAction.
-	ErrMissingAction = errors.New("missing or empty")
-
-	// ErrDuplicateParam: a parameter the event decodes was sent more than
-	// once, as in ConferenceAction=enter&ConferenceAction=exit (HTTP 400).
-	ErrDuplicateParam = errors.New("given more than once")
-
-	// ErrInvalidParam: a parameter the event decodes has a value of the wrong
-	// form, such as ConferenceCurrentSize=abc (HTTP 400).
-	ErrInvalidParam = errors.New("invalid value")
+	// ErrBodyConsumed: the body ended before its Content-Length, or could
+	// not be read, because something before the Handler read it without
+	// putting it back. A Handler answers 500 (Vobiz retries) and logs what
+	// to fix; a body a framework parsed into r.PostForm is used as is.
+	ErrBodyConsumed = errors.New("vobizhook: request body consumed before the Handler read it")
 
 	// ErrUnavailable: something the Handler depends on (its NonceStore, its
-	// Tracker's store, a full tracker) cannot serve the callback right now.
-	// A [Handler] answers 503 so that Vobiz retries. A func may return an
-	// error wrapping it to ask for the same answer.
+	// Tracker or a store of it) cannot serve right now; a Handler answers
+	// 503, so Vobiz retries. A func may return an error wrapping it too.
 	ErrUnavailable = errors.New("vobizhook: temporarily unavailable")
 )
 

@@ -46,21 +46,12 @@ const (
 	ActionLeave Action = "leave"
 )
 
-// ConferenceEvent is one decoded conference callback.
-//
-// Fields are filled from the parameters named in their form tags; the max
-// tag is the longest value accepted, in bytes. A parameter the callback did
-// not carry leaves its field at the zero value, except CurrentSize, which is
-// -1 then: live Vobiz traffic does not send ConferenceCurrentSize, and 0 is a
-// real size.
-//
-// Which fields are present depends on the action and on the Vobiz revision:
-// exits carry no From, To, Direction or CallStatus; only older payloads carry
-// CurrentSize, Timestamp and RecordingURL. Params holds everything else that
-// was received (SessionStart, ALegUUID, BillRate, ...).
-//
-// Correlate members on CallUUID + MemberID, never on phone numbers: Vobiz
-// does not order or deduplicate deliveries.
+// ConferenceEvent is one decoded conference callback. Fields are filled
+// from the parameters in their form tags (max is the longest accepted, in
+// bytes); one absent is zero, but CurrentSize, -1 (live Vobiz sends none,
+// and 0 is a real size). Exits carry no From, To, Direction or CallStatus;
+// only older payloads carry CurrentSize, Timestamp and RecordingURL.
+// Correlate members on CallUUID + MemberID, never on phone numbers.
 type ConferenceEvent struct {
 	Action         Action `form:"ConferenceAction" max:"32"`      // what happened: enter, exit, start, end, or another action
 	Event          string `form:"Event" max:"64"`                 // e.g. "ConferenceEnter" (newer payloads)
@@ -74,8 +65,7 @@ type ConferenceEvent struct {
 	CallStatus     string `form:"CallStatus" max:"32"`            // e.g. "in-progress" (enter only)
 	RecordingURL   string `form:"RecordingUrl" max:"2048"`        // sent on end when the room is recorded
 	CurrentSize    int    `form:"ConferenceCurrentSize" max:"16"` // ConferenceCurrentSize, or -1 when absent
-	// FirstMember is ConferenceFirstMember (on enter).
-	FirstMember bool `form:"ConferenceFirstMember" max:"8"`
+	FirstMember    bool   `form:"ConferenceFirstMember" max:"8"`  // on enter
 	// LastMember is ConferenceLastMember (on exit). It means the room was
 	// empty at that instant, not that this member was the last to leave.
 	LastMember bool `form:"ConferenceLastMember" max:"8"`
@@ -83,32 +73,22 @@ type ConferenceEvent struct {
 	// [Handler.Location] for how a time without a zone is read.
 	Timestamp time.Time `form:"Timestamp" max:"64"`
 
-	// Params holds every parameter as received: the body of a POST (or the
-	// query of a GET), named above or not; for a POST, also the parameters
-	// of the callback URL's own query (callbackUrl="https://app/ev?tid=42")
-	// that the body does not carry, except the named ones, which come only
-	// from where Vobiz puts them. So Params.Get("tid") reads an ID of your
-	// own whichever callbackMethod you chose. Treat it as read-only: it
-	// shares memory with the parsed request.
+	// Params holds every parameter received, named above or not; for a
+	// POST, also those of the callback URL's own query (?tid=42) that the
+	// body lacks, but never a named one: Params.Get("tid") reads an ID of
+	// your own whatever the callbackMethod. Treat it as read-only.
 	Params url.Values `form:"-"`
 }
 
 // IdempotencyKey returns a key that is the same for every delivery of one
-// event, whatever its nonce or signature: store events exactly once in a
-// database with a unique index on it. It is "v1:" and 32 hex digits, the
-// first half of a SHA-256 over, each followed by a zero byte: for start and
-// end, the action and ConferenceUUID (a conference has one of each); for
-// every other action, the action, ConferenceUUID, CallUUID, MemberID and
-// Timestamp (RFC 3339 with nanoseconds, in UTC; empty when zero). The
-// formula is part of the API and will not change within version 1, so a
-// key stored today matches a retry seen next year.
-//
-// It tells apart what the payload tells apart: on live traffic each stay
-// of a call in a room has its own ConferenceMemberID, so its enter and its
-// exit have keys of their own. On older payloads without
-// ConferenceMemberID, two stays of one call in one room share their keys
-// unless their Timestamps differ. Parameters only in Params (the digits of
-// a digits callback, say) are not part of it.
+// event, whatever its nonce: store events exactly once with a unique index
+// on it. It is "v1:" and the first 32 hex digits of a SHA-256 over, each
+// followed by a zero byte, the action and ConferenceUUID, and, but for
+// start and end (one per conference), CallUUID, MemberID and Timestamp
+// (RFC 3339 with nanoseconds in UTC, or empty). The formula will not change
+// within version 1. Live Vobiz gives each stay its own MemberID; on older
+// payloads without it, two stays of one call share keys unless their
+// Timestamps differ.
 func (ev ConferenceEvent) IdempotencyKey() string {
 	h := sha256.New()
 	add := func(s string) {

@@ -17,14 +17,6 @@ const DefaultMaxBodyBytes = 64 << 10
 
 const formMediaType = "application/x-www-form-urlencoded"
 
-// ErrBodyConsumed: the request body ended before its Content-Length, or
-// could not be read at all, because something before the Handler (a
-// middleware, a logger) read or closed it without putting it back. The
-// callback is not lost on Vobiz's side: a [Handler] answers 500, so Vobiz
-// retries, and logs at Error what to fix. A body a framework parsed into
-// r.PostForm is used as is and does not cause it.
-var ErrBodyConsumed = errors.New("vobizhook: request body consumed before the Handler read it")
-
 // readForm returns the callback parameters carried by r: the query string for
 // GET, the form body for POST. The body is read once and parsed once; the
 // returned values share memory with a single string copy of it.

@@ -18,117 +18,78 @@ import (
 //
 // Handler is a plain struct whose func fields are the hooks, in the manner
 // of httputil.ReverseProxy, and whose pluggable parts (Verifier, NonceStore,
-// Tracker) are fields whose nil value means the default; its zero value is
-// usable: it accepts unsigned callbacks (and says so once in the log) and
-// acknowledges every well-formed one. Set the fields before the first
-// request and do not change them afterwards; use a Handler by pointer and
-// do not copy it after its first request.
+// Tracker) are fields whose nil value means the default. Its zero value
+// accepts unsigned callbacks (and says so once in the log). Set the fields
+// before the first request; do not copy a Handler after it.
 //
-// Statuses follow what Vobiz expects of a callbackUrl (it retries every
-// answer other than 2xx, up to three times):
-//
-//   - 200 when the callback was handled, or is of an action nobody handles;
-//     the body is an empty XML <Response>.
-//   - 200 without dispatch for a signed request whose nonce was handled
-//     successfully within ReplayWindow: a retry or a replay.
-//   - 500 when a func returned an error or panicked, so that Vobiz retries.
-//   - 503 (with Retry-After: 1 for the first) when another delivery of the
-//     same signed request is being handled right now, when the NonceStore
-//     or the Tracker cannot serve, or when a func returns an error wrapping
-//     [ErrUnavailable]: Vobiz retries.
-//   - 403 when a Verifier is set and the signature is missing or wrong
-//     (checked before the body is read); 401 when its basic-auth check
-//     fails. The body names only the sentinel; the reason is logged.
-//   - 405 (with Allow: GET, POST), 413, 415 or 400 for a request that is not
-//     a well-formed callback; the plain-text body names the parameter at
-//     fault and what was expected, never the value.
-//   - 500 when the server is misconfigured (a Verifier without any token, an
-//     invalid CallbackURL, a body consumed before the Handler), logged at
-//     Error, so that Vobiz retries once it is fixed.
-//
-// Nothing is dispatched for a refused request. Refusals are logged once at
-// Warn, failures at Error, handled events at Debug; header values, tokens
-// and passwords never reach the log or a response. OnOutcome sees every
-// answer.
+// It answers as Vobiz expects of a callbackUrl, which it retries unless
+// answered 2xx: 200 for a callback handled, of an action nobody handles, or
+// already handled (a signed retry or replay, not dispatched again); 500
+// when a func failed or panicked, or the server is misconfigured; 503 when
+// the same signed callback is being handled right now (with Retry-After),
+// or a store or the Tracker cannot serve; 403 for a missing or wrong
+// signature, 401 for bad basic-auth credentials; 400, 405, 413 or 415 for
+// a request that is not a well-formed callback. Nothing is dispatched for
+// a refused request, and no answer or log line holds a header value, a
+// token or a password. The README's table gives every case; OnOutcome sees
+// every answer.
 type Handler struct {
 	// OnEnter, OnExit, OnStart and OnEnd are called for the action of the
-	// same name with the request's context (or, with a Tracker, for the
-	// steps it derives). A nil func means the action is acknowledged and
-	// dropped. A non-nil error is logged and answered with 500 so that Vobiz
-	// retries: make the funcs idempotent.
+	// same name (with a Tracker, for the steps it derives), with the
+	// request's context. nil acknowledges the action. An error is logged
+	// and answered 500, so that Vobiz retries: make the funcs idempotent.
 	OnEnter, OnExit, OnStart, OnEnd func(ctx context.Context, ev ConferenceEvent) error
 
 	// OnOther is called for any other ConferenceAction: waitSound, Plivo's
 	// floor, digits and record, or one not invented yet.
 	OnOther func(ctx context.Context, ev ConferenceEvent) error
 
-	// OnLeave answers the request Vobiz makes to <Conference action="...">
-	// when a member's call leaves the room, if that URL is this Handler's:
-	// it carries ConferenceUUID, ConferenceMemberID, CallUUID and the call's
-	// parameters but no ConferenceAction, and its answer XML continues the
-	// call. The event has Action [ActionLeave]. Return the answer (a
-	// vobizxml.Response is an http.Handler); nil, or a nil OnLeave, answers
-	// an empty <Response>. An error is answered 500. It is called for every
-	// copy of the request, replays included, since each needs its answer.
+	// OnLeave answers the request of <Conference action="..."> (see
+	// [ActionLeave]), when that URL is this Handler's: the answer XML it
+	// returns (a vobizxml.Response is an http.Handler) continues the call;
+	// nil answers an empty <Response>. Every copy of the request calls it.
 	OnLeave func(ctx context.Context, ev ConferenceEvent) (http.Handler, error)
 
-	// Verifier checks every request's signature before its body is read;
-	// nil accepts unsigned callbacks and logs once, at Warn, that
-	// verification is off. A Verifier without any token refuses every
-	// request (500), so one built from an unset environment variable never
-	// fails open.
+	// Verifier checks each request's signature before its body is read.
+	// nil accepts unsigned callbacks, and logs once, at Warn, that it does.
 	Verifier *Verifier
 
-	// NonceStore remembers the nonces of verified requests, so that a retry
-	// or replay of a handled callback is not dispatched again; nil means an
-	// in-memory store of DefaultMaxNonces entries, shared by the requests
-	// of this Handler. Behind several replicas, use a shared store (package
-	// redisstore has one).
+	// NonceStore remembers the nonces of verified requests; nil means an
+	// in-memory store of DefaultMaxNonces. Replicas share one (redisstore).
 	NonceStore NonceStore
 
-	// ReplayWindow is how long a handled nonce is remembered; zero or
-	// negative means DefaultReplayWindow.
-	ReplayWindow time.Duration
-
-	// NonceLease is how long the claim of a callback still running blocks
-	// its other deliveries (answered 503); it bounds the claim of a
-	// replica that died mid-callback. Zero or negative means
-	// DefaultNonceLease.
-	NonceLease time.Duration
+	// ReplayWindow is how long a handled nonce is remembered, and
+	// NonceLease how long the claim of a callback still running blocks its
+	// copies (and outlives a replica that died mid-callback). Zero means
+	// DefaultReplayWindow and DefaultNonceLease.
+	ReplayWindow, NonceLease time.Duration
 
 	// Tracker, when set, receives every enter, exit, start and end with the
-	// four lifecycle funcs above, and calls them for the steps it derives;
-	// *track.Tracker makes OnStart and OnEnd fire exactly once per
-	// conference. nil calls the funcs directly.
+	// four lifecycle funcs, and calls them for the steps it derives:
+	// *track.Tracker fires OnStart and OnEnd exactly once per conference.
 	Tracker Tracker
 
-	// WaitSound answers the waitSound fetches (ConferenceAction=waitSound)
-	// that reach this Handler, as they do when <Conference waitSound="...">
-	// points at its URL: a vobizxml.Response of hold music is one. nil
-	// answers an empty <Response>. OnOther sees the fetch first; every copy
-	// of a fetch gets this answer, and a 5xx from it is answered as a
-	// failure.
+	// WaitSound answers the waitSound fetches that reach this Handler
+	// (<Conference waitSound> pointing at its URL), every copy of them;
+	// a vobizxml.Response of hold music is one. nil answers an empty
+	// <Response>.
 	WaitSound http.Handler
 
-	// OnOutcome, when set, is called once per request, after the answer is
-	// written, with how it was answered: for metrics (package otelvobizhook
-	// has one) and audit logs. It runs on the request's goroutine, so keep
-	// it fast; a panic in it is contained and logged.
+	// OnOutcome, when set, is called once per request, after the answer
+	// is written, with how it was answered: for metrics (otelvobizhook)
+	// and audit logs. A panic in it is contained and logged.
 	OnOutcome func(ctx context.Context, o Outcome)
 
 	// Logger receives refusals (Warn), failures (Error) and handled events
 	// (Debug). nil means slog.Default().
 	Logger *slog.Logger
 
-	// MaxBodyBytes limits the POST body (and a GET's query string); a
-	// larger one is refused with 413 before it is parsed. Zero or negative
-	// means DefaultMaxBodyBytes.
+	// MaxBodyBytes limits the body (or a GET's query string): larger is
+	// refused 413 before parsing. Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 
-	// Location is the time zone of Timestamp values that carry none (Vobiz
-	// does not say which zone it uses; other Vobiz times are IST while
-	// SessionStart is UTC). nil means UTC. RFC 3339 timestamps keep their
-	// own offset.
+	// Location is the zone of Timestamp values that carry none (Vobiz does
+	// not say; its other times are IST, SessionStart UTC). nil means UTC.
 	Location *time.Location
 
 	once      sync.Once

@@ -35,22 +35,12 @@ type Claim struct {
 	store  NonceStore
 }
 
-// Claim claims each nonce of n in store, V3 first, for lease (zero or less
-// means [DefaultNonceLease]), and returns the claim with what it found:
-//
-//   - [NonceNew]: every nonce was free and is now claimed, in progress: act
-//     on the callback, then call [Claim.Complete] if that succeeded or
-//     [Claim.Release] if it failed.
-//   - [NonceInProgress]: a delivery of the same request is being handled
-//     right now: do not act on it; answer a 5xx (503) so that Vobiz retries.
-//   - [NonceDone]: the request was already handled successfully (a retry or
-//     a replay): acknowledge it with 200 without acting on it.
-//
-// When it does not return NonceNew, Claim releases the nonce it claimed
-// itself, so the store is as before. On a store error it releases what it
-// claimed and returns the error: answer a 5xx so that Vobiz retries. With no
-// nonce at all, the claim is NonceNew and its Complete and Release do
-// nothing.
+// Claim claims the nonces of n in store for lease (zero means
+// [DefaultNonceLease]). On [NonceNew] act on the callback, then
+// [Claim.Complete] or [Claim.Release] it; answer [NonceInProgress] with a
+// 503 (the same request is being handled) and [NonceDone] with a 200 (a
+// retry or a replay), without acting. Otherwise, or on a store error
+// (answer a 5xx), it leaves the store as it was.
 func (n Nonces) Claim(ctx context.Context, store NonceStore, lease time.Duration) (Claim, error) {
 	c := Claim{State: NonceInProgress, token: newClaimToken(), store: store}
 	if store == nil {

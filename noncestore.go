@@ -9,25 +9,17 @@ import (
 	"github.com/vobizhook/vobizhook/internal/genset"
 )
 
-// DefaultReplayWindow is how long a [Handler] whose ReplayWindow is zero
-// remembers a handled nonce. Vobiz retries a failed callback within minutes;
-// a day also turns away a late replay of a captured request. The signature
-// covers no timestamp, so a replay older than the window is dispatched again:
-// keep callbacks idempotent.
-const DefaultReplayWindow = 24 * time.Hour
-
-// DefaultNonceLease is how long a claim of a nonce whose callback is still
-// running blocks other deliveries of it: a [Handler] answers them 503, so
-// that Vobiz retries later. The claim is completed or released as soon as
-// the callback returns; the lease only bounds the claim of a process that
-// crashed mid-callback. A callback running longer than the lease may see a
-// retry of its request dispatched concurrently.
-const DefaultNonceLease = time.Minute
-
-// DefaultMaxNonces is the number of nonces a [MemoryNonceStore] made by
-// [NewMemoryNonceStore](0), and the one a [Handler] creates for itself,
-// keeps at most: about 4 MB of heap at the cap.
-const DefaultMaxNonces = 100_000
+// Defaults of replay protection.
+const (
+	// DefaultReplayWindow is how long a handled nonce is remembered. The
+	// signature covers no time, so an older replay is dispatched again.
+	DefaultReplayWindow = 24 * time.Hour
+	// DefaultNonceLease is how long the claim of a callback still running
+	// blocks its copies (503); it bounds the claim of a crashed process.
+	DefaultNonceLease = time.Minute
+	// DefaultMaxNonces is the cap of a default MemoryNonceStore: about 4 MB.
+	DefaultMaxNonces = 100_000
+)
 
 // NonceState is what [NonceStore.Claim] found for a nonce.
 type NonceState int
@@ -62,55 +54,39 @@ func (s NonceState) String() string {
 	return "NonceState(" + strconv.Itoa(int(s)) + ")"
 }
 
-// NonceStore remembers the nonces of verified callbacks so that a replayed
-// or retried request is not dispatched twice. A claim has two phases: a
-// [Handler] claims a request's nonces (in progress, for a lease) before
-// dispatching it; it completes them (done, for the replay window) when the
-// callback succeeded, and releases them when it failed, so that Vobiz's
-// retry is dispatched. Each claim carries a token chosen by the caller, and
-// a store acts on a claim only with its token: compare and set.
+// NonceStore remembers the nonces of verified callbacks, so that a replay
+// or a retry of a handled one is not dispatched again. A claim has two
+// phases: claimed (in progress, for a lease) before dispatch, then
+// completed (done, for the replay window) when the callback succeeded or
+// released when it failed, so that Vobiz's retry is dispatched. Each claim
+// carries a token, and a store acts on a claim only with its token.
 //
-// Implementations must be safe for concurrent use and atomic per nonce: of
-// several concurrent Claims of a free nonce, exactly one returns
-// [NonceNew]. [MemoryNonceStore] protects one process; a shared store
-// (package redisstore's, a database's) makes the protection hold across
-// replicas. vobizhooktest.TestNonceStore checks an implementation against
-// this contract.
+// Implementations must be safe for concurrent use and atomic per nonce.
+// [MemoryNonceStore] protects one process, redisstore's store several;
+// vobizhooktest.TestNonceStore checks an implementation of your own.
 type NonceStore interface {
-	// Claim atomically looks nonce up: when it is free (absent, released or
-	// expired) Claim marks it in progress for lease, held by token, and
-	// returns NonceNew; otherwise it returns the state found,
-	// NonceInProgress or NonceDone, and changes nothing. A non-nil error
-	// means the store could not answer; the state is then ignored.
+	// Claim marks a free nonce (absent, released or expired) in progress
+	// for lease, held by token, and returns NonceNew; otherwise it returns
+	// the state found and changes nothing. On an error the state is
+	// ignored.
 	Claim(ctx context.Context, nonce string, token uint64, lease time.Duration) (NonceState, error)
 
-	// Complete marks nonce done, remembered for window: the callback of the
-	// claim held by token was handled successfully. A success is never
-	// lost: Complete marks the nonce done also when the claim expired or
-	// another claim holds it now; a nonce already done stays done.
+	// Complete marks nonce done for window: a success. It does so also
+	// when the claim expired or another holds it: a success is never lost.
 	Complete(ctx context.Context, nonce string, token uint64, window time.Duration) error
 
-	// Release forgets nonce if, and only if, it is in progress and held by
-	// token, so that the next Claim of it returns NonceNew: the callback
-	// failed. Anything else (a nonce done, expired, or claimed again by
-	// another token after this one's lease) is left as it is, and is not an
-	// error.
+	// Release forgets nonce only while it is in progress and held by
+	// token (the callback failed); anything else is left as it is.
 	Release(ctx context.Context, nonce string, token uint64) error
 }
 
-// MemoryNonceStore is the in-memory [NonceStore] a [Handler] uses when its
-// NonceStore is nil. It is safe for concurrent use and bounded: a claim
-// expires exactly after its lease or window, and the store never holds more
-// than its maximum number of nonces. At the cap, the older half of the
-// claims is forgotten at once (their windows are cut short, so a replay of
-// one of those requests would be dispatched again; [MemoryNonceStore.Evictions]
-// counts them). Size the cap for the callbacks of one replay window: at
-// 100,000 (the default) and a 24-hour window, about one callback a second
-// on average. It never returns an error.
-//
-// It protects one process only; behind several replicas, use a shared store.
-// Create one with [NewMemoryNonceStore]; the zero value is also ready to use,
-// with a cap of [DefaultMaxNonces]. Do not copy a store once it is in use.
+// MemoryNonceStore is the in-memory [NonceStore] of a Handler whose
+// NonceStore is nil: one process's, safe for concurrent use, never failing.
+// It holds at most its cap of nonces; at the cap the older half is
+// forgotten at once (a replay of one of those would be dispatched again;
+// Evictions counts them), so size it for one replay window of callbacks:
+// the default 100,000 over 24 hours is about one a second. The zero value
+// is ready, with the default cap; do not copy a store in use.
 type MemoryNonceStore struct {
 	mu        sync.Mutex
 	max       int

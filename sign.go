@@ -73,17 +73,14 @@ type Signer struct {
 	// are not set.
 	ParentAuthToken string
 
-	// CallbackURL is the URL to sign (its query is ignored). When empty, a
-	// client request (made by http.NewRequest: no RequestURI) is signed for
-	// its own URL, r.URL; a server request (made by httptest.NewRequest, or
-	// received) for the URL a Verifier without CallbackURL rebuilds: scheme
-	// from r.TLS, host from r.Host, the path. User info in it is left out of
-	// the signed string unless SignUserInfo is set.
+	// CallbackURL is the URL to sign (its query is ignored). Empty signs a
+	// client request (http.NewRequest) for r.URL, a server request
+	// (httptest.NewRequest) for the URL a Verifier would rebuild.
 	CallbackURL string
 
-	// SignUserInfo keeps the callback URL's user info (user:pass@) in the
-	// signed string, as Vobiz's Python SDK does; by default it is left
-	// out, as its Go SDK does. A Verifier accepts both.
+	// SignUserInfo keeps the URL's user info (user:pass@) in the signed
+	// string, as Vobiz's Python SDK does; its Go SDK leaves it out, the
+	// default. A Verifier accepts both.
 	SignUserInfo bool
 
 	// Nonce is used for both the V3 and the V2 signature. When empty, each

@@ -6,17 +6,12 @@ import (
 	"runtime/debug"
 )
 
-// Tracker turns the callbacks of a conference into its lifecycle: set one
-// on [Handler.Tracker] and the Handler hands it every enter, exit, start and
-// end instead of calling its funcs itself. The Tracker decides which of
-// those funcs run, and with what: track.Tracker calls OnStart and OnEnd
-// exactly once per conference, also on Vobiz traffic that never sends start
-// and end, and OnEnter and OnExit once per member change.
-//
-// This interface is what the Handler needs of a tracker and nothing more,
-// in the way http.RoundTripper is what a ReverseProxy needs of a transport;
-// *track.Tracker implements it, and another implementation may stand in
-// (a test double, a tracker of your own design).
+// Tracker turns the callbacks of a conference into its lifecycle: a
+// Handler whose Tracker is set hands it every enter, exit, start and end
+// with its funcs, and the Tracker decides which run. It is the seam the
+// Handler needs and nothing more, as http.RoundTripper is a ReverseProxy's;
+// *track.Tracker implements it (OnStart and OnEnd exactly once per
+// conference), and a test double or a design of your own may stand in.
 type Tracker interface {
 	// Track applies ev, calling from funcs the func of each step it
 	// derives, with ctx, and reports whether any func ran. An error from a

@@ -10,95 +10,60 @@ import (
 	"sync"
 )
 
-// Errors of signature verification, returned wrapped (with the header at
-// fault and what was wrong) by [Verifier.Verify], and answered with 403 by
-// [Handler]. The messages never contain a token, a password or a signature
-// value.
+// Errors of verification, returned wrapped by [Verifier.Verify] with the
+// header at fault and what was wrong, and answered by a [Handler] with the
+// status in brackets. No message holds a token, a password or a signature.
 var (
-	// ErrMissingSignature: the request carries no verifiable signature
-	// header, or a signature without its nonce header.
-	ErrMissingSignature = errors.New("vobizhook: missing signature")
+	ErrMissingSignature = errors.New("vobizhook: missing signature") // no signature header, or no nonce for one (403)
+	ErrInvalidSignature = errors.New("vobizhook: invalid signature") // a malformed header, or no match (403)
+	ErrUnknownAccount   = errors.New("vobizhook: unknown account")   // returned by a Verifier.Lookup that does not know the request's account (403)
+	ErrBadCredentials   = errors.New("vobizhook: bad credentials")   // Authorization: Basic missing or wrong, with RequireBasicAuth (401)
 
-	// ErrInvalidSignature: a signature or nonce header is malformed, or no
-	// signature matches any configured token.
-	ErrInvalidSignature = errors.New("vobizhook: invalid signature")
-
-	// ErrUnknownAccount: Verifier.Lookup does not know the account the
-	// request is for. Return it (wrapped or not) from a Lookup; a [Handler]
-	// answers 403.
-	ErrUnknownAccount = errors.New("vobizhook: unknown account")
-
-	// ErrBadCredentials: Verifier.RequireBasicAuth is set and the request's
-	// Authorization: Basic header is missing or does not match the
-	// callback URL's user info. A [Handler] answers 401.
-	ErrBadCredentials = errors.New("vobizhook: bad credentials")
+	// Configuration errors, the server's fault: a Handler answers 500
+	// (Vobiz retries once it is fixed) and logs at Error.
+	ErrInvalidCallbackURL = errors.New("vobizhook: invalid callback URL")     // not an absolute http or https URL
+	ErrNoAuthToken        = errors.New("vobizhook: no auth token configured") // a Verifier or Signer without a token
 )
 
-// Configuration errors: the fault is the server's, not the request's, so
-// [Handler] answers 500 (Vobiz retries) and logs at Error.
-var (
-	// ErrInvalidCallbackURL: a callback URL given for verification or
-	// signing is not an absolute http or https URL.
-	ErrInvalidCallbackURL = errors.New("vobizhook: invalid callback URL")
-
-	// ErrNoAuthToken: a [Verifier] or [Signer] has no token to work with.
-	ErrNoAuthToken = errors.New("vobizhook: no auth token configured")
-)
-
-// Verifier checks Vobiz callback signatures. Set it on [Handler.Verifier];
-// or call Verify in a handler of your own (another router, a framework),
-// then [ParseConferenceEvent], which verifies nothing.
+// Verifier checks Vobiz callback signatures: set it on [Handler.Verifier],
+// or call Verify in a handler of your own before [ParseConferenceEvent],
+// which verifies nothing. It never fails open: without a token (or a
+// Lookup), Verify returns [ErrNoAuthToken] (a Handler answers 500), so one
+// built from an unset environment variable refuses every callback, loudly.
+// Its fields are read on the first Verify; share it by pointer.
 //
-// A Verifier never fails open: without any token (and no Lookup), Verify
-// returns [ErrNoAuthToken], which a Handler answers 500. So a Verifier built
-// as &Verifier{AuthTokens: []string{os.Getenv("VOBIZ_AUTH_TOKEN")}} refuses
-// every callback, loudly, when the variable is unset. Its fields are read on
-// the first call of Verify and must not change afterwards; use it by
-// pointer and share it between goroutines freely.
-//
-// Verify checks signatures only. The body is not signed, so the nonce is
-// the only defence against a replayed request: pass the returned [Nonces]
-// to [Nonces.Claim] before acting on the callback, then complete or release
-// the claim, as a Handler does.
+// The body is not signed, so the nonce is the only defence against a
+// replayed request: claim the returned [Nonces] before acting on the
+// callback, as a Handler does.
 type Verifier struct {
-	// AuthTokens are the accepted account Auth Tokens, for the V3 and V2
-	// signatures. List the new and the old token while rotating.
-	AuthTokens []string
+	// AuthTokens are the accepted account Auth Tokens (V3 and V2), and
+	// ParentAuthTokens the parent account's (MA-V3 and MA-V2, on a
+	// sub-account's callbacks). List the old and the new while rotating.
+	AuthTokens, ParentAuthTokens []string
 
-	// ParentAuthTokens are the accepted parent (main) account Auth Tokens,
-	// for the MA-V3 and MA-V2 signatures of a sub-account's callbacks.
-	ParentAuthTokens []string
-
-	// CallbackURL is the public callbackUrl exactly as configured on
-	// <Conference>. Its query string is ignored, as Vobiz does when signing.
-	// It may carry user info (https://user:pass@host/path), as Vobiz's
-	// callback authentication has it: the signature is then accepted for
-	// the URL with or without it (Vobiz's SDKs disagree), and the password
-	// never appears in a log line or an error. When empty, the URL is
-	// rebuilt from the request (see TrustForwardedHeaders), which gives the
-	// wrong URL behind a proxy that terminates TLS or rewrites the host.
+	// CallbackURL is the public callbackUrl exactly as on <Conference>;
+	// its query is ignored, as Vobiz ignores it. It may carry user info
+	// (https://user:pass@host/path): the signature is then accepted with
+	// or without it, and the password is never logged. Empty rebuilds the
+	// URL from the request, which is wrong behind a TLS-terminating proxy.
 	CallbackURL string
 
 	// TrustForwardedHeaders makes a Verifier without CallbackURL take the
-	// scheme from X-Forwarded-Proto and the host from X-Forwarded-Host (their
-	// first value). Set it only behind a proxy that sets both; prefer
-	// CallbackURL.
+	// scheme and host from X-Forwarded-Proto and X-Forwarded-Host. Set it
+	// only behind a proxy that sets both.
 	TrustForwardedHeaders bool
 
-	// RequireBasicAuth also requires the request's Authorization: Basic
-	// header to match the user info of the callback URL (compared in
-	// constant time); a request without it, or with other credentials, gets
-	// [ErrBadCredentials] (401 from a Handler). The callback URL must then
-	// carry user info.
+	// RequireBasicAuth also requires the request's Authorization: Basic to
+	// match the callback URL's user info (in constant time); otherwise
+	// [ErrBadCredentials], a 401 from a Handler.
 	RequireBasicAuth bool
 
-	// Lookup, when set, chooses the account of each request, for one
-	// endpoint serving several Vobiz accounts (tenants, sub-accounts): by a
-	// path segment, the host, or a header. It runs before the body is read,
-	// so it must not read it. Return [ErrUnknownAccount] for a request of no
-	// known account (403); any other error means the lookup failed (503, so
-	// Vobiz retries). An Account's empty CallbackURL means the Verifier's.
-	// The static AuthTokens and ParentAuthTokens are then not used.
+	// Lookup, when set, chooses each request's account, for one endpoint
+	// serving several Vobiz accounts (by path segment, host or header; it
+	// must not read the body). Return [ErrUnknownAccount] for an unknown
+	// one (403); any other error is answered 503. An Account's empty
+	// CallbackURL means the Verifier's; AuthTokens and ParentAuthTokens are
+	// then not used.
 	Lookup func(r *http.Request) (Account, error)
 
 	once sync.Once
@@ -130,25 +95,17 @@ type account struct {
 	err              error // a configuration error of this account
 }
 
-// Verify reports whether r carries a valid Vobiz signature; it does not read
-// the body. On success it returns the nonces of the signatures that verified,
-// for replay protection; a nonce header without a verified signature is
-// ignored.
+// Verify reports whether r carries a valid Vobiz signature, without
+// reading the body, and returns the nonces of the signatures that verified.
+// It checks the V3 and V2 headers with AuthTokens and the MA variants with
+// ParentAuthTokens, for the callback URL with and without its default port
+// and user info, its path as received or decoded; one match of any
+// comma-separated signature suffices, compared in constant time.
 //
-// It checks, in this order, X-Vobiz-Signature-V3 and X-Vobiz-Signature-V2
-// with AuthTokens, and the MA-V3 and MA-V2 variants with ParentAuthTokens,
-// against the callback URL with and without the scheme's default port (and
-// with and without its user info, its path percent-decoded or not). A
-// header may hold several comma-separated signatures; one match of any
-// signature with any token suffices. Signatures are compared in constant
-// time.
-//
-// Errors wrap [ErrMissingSignature] (no signature header, or no nonce for
-// one), [ErrInvalidSignature] (a malformed header, or no match),
-// [ErrBadCredentials] or [ErrUnknownAccount], and name the header at fault;
-// or, for a configuration fault, [ErrNoAuthToken] or
-// [ErrInvalidCallbackURL]; or [ErrUnavailable] when Lookup failed. They
-// never contain a token, a password or a signature value.
+// Errors wrap ErrMissingSignature, ErrInvalidSignature, ErrBadCredentials
+// or ErrUnknownAccount and name the header at fault; ErrNoAuthToken or
+// ErrInvalidCallbackURL for a configuration fault; ErrUnavailable when
+// Lookup failed.
 func (v *Verifier) Verify(r *http.Request) (Nonces, error) {
 	v.once.Do(v.init)
 	st := &v.st
