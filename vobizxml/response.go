@@ -53,7 +53,14 @@ func (r Response) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	return e.EncodeElement(struct{ Kids verbList }{r.Verbs}, start("Response"))
+	root := start("Response")
+	if err := e.EncodeToken(root); err != nil {
+		return err
+	}
+	if err := encodeVerbs(e, r.Verbs); err != nil {
+		return err
+	}
+	return e.EncodeToken(root.End())
 }
 
 // UnmarshalXML reads a <Response>, so an answer can be parsed back (in

@@ -113,29 +113,24 @@ func (n *LoopCount) UnmarshalXMLAttr(attr xml.Attr) error {
 	return nil
 }
 
-// DigitPatterns is the digitsMatch attribute of [Conference]: the DTMF
-// sequences that, pressed by a member, are reported to callbackUrl
-// (ConferenceAction=digits, Plivo's ConferenceDigitsMatch). Each pattern is
-// made of 0-9, '*' and '#'; they are written comma-separated:
+// DigitPatterns is the digitsMatch attribute of [Conference] (and
+// digitsMatch and digitsMatchBLeg of [Dial]): the DTMF sequences that,
+// pressed by a member, are reported to callbackUrl
+// (ConferenceAction=digits, Plivo's ConferenceDigitsMatch; DialAction=digits
+// for a Dial). Each pattern is made of 0-9, '*' and '#'; they are written
+// comma-separated:
 //
 //	DigitsMatch: []string{"#0", "99", "000"} // digitsMatch="#0,99,000"
 type DigitPatterns []string
 
 // MarshalXMLAttr writes the patterns comma-separated, nothing when empty.
 func (p DigitPatterns) MarshalXMLAttr(name xml.Name) (xml.Attr, error) {
-	if len(p) == 0 {
-		return xml.Attr{}, nil
-	}
-	return xml.Attr{Name: name, Value: strings.Join(p, ",")}, nil
+	return commaAttr(name, p), nil
 }
 
 // UnmarshalXMLAttr splits a comma-separated list.
 func (p *DigitPatterns) UnmarshalXMLAttr(attr xml.Attr) error {
-	if attr.Value == "" {
-		*p = nil
-		return nil
-	}
-	*p = strings.Split(attr.Value, ",")
+	*p = splitComma(attr.Value)
 	return nil
 }
 
@@ -235,19 +230,26 @@ func (h *Headers) UnmarshalXMLAttr(attr xml.Attr) error {
 type Phrases []string
 
 // MarshalXMLAttr writes the phrases comma-separated, nothing when empty.
-func (p Phrases) MarshalXMLAttr(name xml.Name) (xml.Attr, error) {
-	if len(p) == 0 {
-		return xml.Attr{}, nil
-	}
-	return xml.Attr{Name: name, Value: strings.Join(p, ",")}, nil
-}
+func (p Phrases) MarshalXMLAttr(name xml.Name) (xml.Attr, error) { return commaAttr(name, p), nil }
 
 // UnmarshalXMLAttr splits a comma-separated list.
 func (p *Phrases) UnmarshalXMLAttr(attr xml.Attr) error {
-	if attr.Value == "" {
-		*p = nil
+	*p = splitComma(attr.Value)
+	return nil
+}
+
+// commaAttr writes list comma-separated, nothing when empty.
+func commaAttr(name xml.Name, list []string) xml.Attr {
+	if len(list) == 0 {
+		return xml.Attr{}
+	}
+	return xml.Attr{Name: name, Value: strings.Join(list, ",")}
+}
+
+// splitComma splits a comma-separated value; "" is an empty list.
+func splitComma(v string) []string {
+	if v == "" {
 		return nil
 	}
-	*p = strings.Split(attr.Value, ",")
-	return nil
+	return strings.Split(v, ",")
 }
