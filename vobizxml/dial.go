@@ -80,7 +80,7 @@ type Dial struct {
 	// Children are the targets, [Number] and [User], and optionally a
 	// [Record] with StartOnDialAnswer to record the bridged call (Vobiz's
 	// docs and its newer SDKs take a Record here; the Plivo-derived SDK
-	// did not). At least one Number or User is required.
+	// did not), or a custom verb. At least one Number or User is required.
 	Children []Verb `xml:"-"`
 }
 

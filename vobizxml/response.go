@@ -11,8 +11,7 @@ import (
 
 // Response is the answer XML returned to Vobiz from an answer URL (or a
 // waitSound, action or redirect URL): <Response> with its verbs, executed
-// in order.
-// Build one with [NewResponse] or a struct literal:
+// in order. Build one with [NewResponse] or a struct literal:
 //
 //	vobizxml.NewResponse(
 //		vobizxml.Speak{Text: "Joining the stand-up."},

@@ -152,7 +152,7 @@ func (cr childRule) fail(i int, what string) error {
 	return &AttrError{Element: cr.parent, Structure: true, Reason: cr.noun + " " + strconv.Itoa(i) + " " + what, Err: ErrInvalidAttr}
 }
 
-// count returns how many children are elements this rule names in names.
+// count returns how many of kids are elements named one of names.
 func count(kids []Verb, names ...string) int {
 	n := 0
 	for _, v := range kids {
