@@ -10,22 +10,10 @@ const (
 	DoubleBeep = "beep:2" // two beeps
 )
 
-// Values for [Conference] RecordFileFormat.
+// Values for [Conference] RecordFileFormat and [Record] FileFormat.
 const (
 	RecordMP3 = "mp3" // Vobiz's default
 	RecordWAV = "wav"
-)
-
-// Values for [Hangup] Reason.
-const (
-	HangupRejected = "rejected" // decline an unanswered call
-	HangupBusy     = "busy"     // answer an unanswered call with a busy signal
-)
-
-// Values for [Speak] Voice.
-const (
-	VoiceWoman = "WOMAN" // Vobiz's default
-	VoiceMan   = "MAN"
 )
 
 // Conference is Vobiz's <Conference> element: it puts the call into the
@@ -37,6 +25,12 @@ const (
 // applies. Methods (WaitMethod, CallbackMethod, Method) are "GET" or "POST",
 // upper case as Vobiz documents them (http.MethodGet, http.MethodPost); URLs
 // are absolute http or https URLs. Put it in a [Response] to answer a call.
+//
+// Vobiz takes <Conference> only in <Response> (other platforms also nest it
+// in <Dial>). It blocks until the member leaves the room; what runs next is
+// not documented by Vobiz: Plivo, which Vobiz follows, runs the next verb,
+// or the answer of Action when it is set. Vobiz's docs put a [Record] (and
+// a [Stream]) before it to record (or fork) the whole session.
 type Conference struct {
 	// Room is the room name, the element's text. Required; case-sensitive;
 	// all callers in the same room are bridged. Control characters are
@@ -64,8 +58,10 @@ type Conference struct {
 
 	// WaitSound is the URL of an XML answer (Speak, Play, Wait: see
 	// [Response]) played while the room has not started; WaitMethod fetches
-	// it (default POST). Vobiz may fetch it from callbackUrl's route too:
-	// see [ActionWaitSound].
+	// it (default POST). Serve a Response there (a Response is an
+	// http.Handler), or point it at the vobizhook.Handler of CallbackURL:
+	// Vobiz's fetch then carries ConferenceAction=waitSound and
+	// Handler.WaitSound answers it (see vobizhook.ActionWaitSound).
 	WaitSound  string `xml:"waitSound,attr,omitempty"`
 	WaitMethod string `xml:"waitMethod,attr,omitempty"`
 
@@ -76,86 +72,34 @@ type Conference struct {
 	Record           Toggle `xml:"record,attr,omitempty"`           // record the room (default false)
 	RecordFileFormat string `xml:"recordFileFormat,attr,omitempty"` // [RecordMP3] (default) or [RecordWAV]
 
-	// CallbackURL receives the conference callbacks (enter, exit, ...) by
-	// CallbackMethod (default POST). Mount a vobizhook.Handler there.
+	// CallbackURL receives the conference callbacks by CallbackMethod
+	// (default POST): a form with ConferenceAction (enter, exit; older
+	// documentation also start and end), ConferenceName, ConferenceUUID,
+	// ConferenceMemberID, CallUUID, From, To and more, one request per
+	// event, retried on a non-2xx answer; the answer's body is ignored.
+	// This is what a vobizhook.Handler receives: mount one there.
 	CallbackURL    string `xml:"callbackUrl,attr,omitempty"`
 	CallbackMethod string `xml:"callbackMethod,attr,omitempty"`
 
-	// Action is fetched by Method (default POST) when the member leaves the
-	// room; its answer XML continues the call.
+	// Action is requested by Method (default POST) when the member's call
+	// leaves the room: a form with ConferenceName, ConferenceUUID,
+	// ConferenceMemberID, CallUUID, CallStatus and the call's parameters,
+	// without ConferenceAction. Its answer XML continues the call. A
+	// vobizhook.Handler answers it with its OnLeave func (the event has
+	// Action vobizhook.ActionLeave), so Action may be the same URL as
+	// CallbackURL. Vobiz's live notes of 31 Aug 2026 report this request
+	// no longer being sent; do not rely on it alone to end a call.
 	Action string `xml:"action,attr,omitempty"`
 	Method string `xml:"method,attr,omitempty"`
 }
 
-// Speak is Vobiz's <Speak> element: text to speech. Use it before a
-// Conference (a greeting) or in a waitSound answer.
-type Speak struct {
-	// Text is said as is (escaped; SSML markup is not interpreted).
-	// Required.
-	Text     string    `xml:",chardata"`
-	Voice    string    `xml:"voice,attr,omitempty"`    // [VoiceWoman] (default) or [VoiceMan]
-	Language string    `xml:"language,attr,omitempty"` // e.g. "en-GB" (default en-US)
-	Loop     LoopCount `xml:"loop,attr,omitempty"`     // times to say it (default 1)
-}
+type conferenceXML Conference
 
-// Play is Vobiz's <Play> element: plays an MP3 or WAV file, e.g. hold music
-// in a waitSound answer.
-type Play struct {
-	URL  string    `xml:",chardata"`           // the audio file, an absolute http(s) URL; required
-	Loop LoopCount `xml:"loop,attr,omitempty"` // times to play it (default 1)
-}
-
-// Wait is Vobiz's <Wait> element: silence, e.g. between hold-music loops in
-// a waitSound answer.
-type Wait struct {
-	Length     int    `xml:"length,attr,omitempty"`     // seconds (default 1); 0 omits it
-	Silence    Toggle `xml:"silence,attr,omitempty"`    // end early on MinSilence of silence (default false)
-	MinSilence int    `xml:"minSilence,attr,omitempty"` // milliseconds, with Silence (default 2000); 0 omits it
-}
-
-// Hangup is Vobiz's <Hangup> element: ends the call, for example after the
-// Conference when its member leaves, or instead of one (a full room).
-type Hangup struct {
-	Reason   string `xml:"reason,attr,omitempty"`   // [HangupRejected] or [HangupBusy] for an unanswered call
-	Schedule int    `xml:"schedule,attr,omitempty"` // hang up after this many seconds, running the next verbs meanwhile; 0 omits it
-}
-
-// Verb is one element of a [Response]: [Conference], [Speak], [Play],
-// [Wait] or [Hangup] (values or non-nil pointers). The set is closed; this
-// is not a general Vobiz XML SDK.
-type Verb interface {
-	// validate appends an *AttrError for each problem.
-	validate(errs []error) []error
-	// encode writes the element without validating it again.
-	encode(e *xml.Encoder) error
-}
-
-// plain types: the same fields without the MarshalXML methods, so that
-// encoding/xml renders them with the struct tags.
-type (
-	conferenceXML Conference
-	speakXML      Speak
-	playXML       Play
-	waitXML       Wait
-	hangupXML     Hangup
-)
-
-var (
-	conferenceStart = xml.StartElement{Name: xml.Name{Local: "Conference"}}
-	speakStart      = xml.StartElement{Name: xml.Name{Local: "Speak"}}
-	playStart       = xml.StartElement{Name: xml.Name{Local: "Play"}}
-	waitStart       = xml.StartElement{Name: xml.Name{Local: "Wait"}}
-	hangupStart     = xml.StartElement{Name: xml.Name{Local: "Hangup"}}
-	responseStart   = xml.StartElement{Name: xml.Name{Local: "Response"}}
-)
+func (Conference) tag() string { return "Conference" }
 
 func (c Conference) encode(e *xml.Encoder) error {
-	return e.EncodeElement(conferenceXML(c), conferenceStart)
+	return e.EncodeElement(conferenceXML(c), start("Conference"))
 }
-func (s Speak) encode(e *xml.Encoder) error  { return e.EncodeElement(speakXML(s), speakStart) }
-func (p Play) encode(e *xml.Encoder) error   { return e.EncodeElement(playXML(p), playStart) }
-func (w Wait) encode(e *xml.Encoder) error   { return e.EncodeElement(waitXML(w), waitStart) }
-func (h Hangup) encode(e *xml.Encoder) error { return e.EncodeElement(hangupXML(h), hangupStart) }
 
 // MarshalXML validates c and writes it as <Conference>, so that xml.Marshal
 // never produces an element Vobiz would reject.
@@ -163,37 +107,39 @@ func (c Conference) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	return marshalVerb(e, c)
 }
 
-// MarshalXML validates s and writes it as <Speak>.
-func (s Speak) MarshalXML(e *xml.Encoder, _ xml.StartElement) error { return marshalVerb(e, s) }
-
-// MarshalXML validates p and writes it as <Play>.
-func (p Play) MarshalXML(e *xml.Encoder, _ xml.StartElement) error { return marshalVerb(e, p) }
-
-// MarshalXML validates w and writes it as <Wait>.
-func (w Wait) MarshalXML(e *xml.Encoder, _ xml.StartElement) error { return marshalVerb(e, w) }
-
-// MarshalXML validates h and writes it as <Hangup>.
-func (h Hangup) MarshalXML(e *xml.Encoder, _ xml.StartElement) error { return marshalVerb(e, h) }
-
-func marshalVerb(e *xml.Encoder, v Verb) error {
-	if err := joined(v.validate(nil)); err != nil {
-		return err
-	}
-	return v.encode(e)
-}
-
 // Validate reports every problem with c, each an *[AttrError] (joined with
 // errors.Join when there are several), or nil.
 func (c Conference) Validate() error { return joined(c.validate(nil)) }
 
-// Validate reports every problem with s, like [Conference.Validate].
-func (s Speak) Validate() error { return joined(s.validate(nil)) }
-
-// Validate reports every problem with p, like [Conference.Validate].
-func (p Play) Validate() error { return joined(p.validate(nil)) }
-
-// Validate reports every problem with w, like [Conference.Validate].
-func (w Wait) Validate() error { return joined(w.validate(nil)) }
-
-// Validate reports every problem with h, like [Conference.Validate].
-func (h Hangup) Validate() error { return joined(h.validate(nil)) }
+func (c Conference) validate(errs []error) []error {
+	ck := checker{element: "Conference", errs: errs}
+	if !validRoom(c.Room) {
+		ck.fail("", reasonRoom)
+	}
+	ck.toggle("muted", c.Muted)
+	ck.toggle("beep", c.Beep)
+	ck.toggle("startConferenceOnEnter", c.StartConferenceOnEnter)
+	ck.toggle("endConferenceOnExit", c.EndConferenceOnExit)
+	ck.toggle("stayAlone", c.StayAlone)
+	ck.positive("maxParticipants", c.MaxParticipants)
+	ck.positive("timeLimit", c.TimeLimit)
+	if !validSound(c.EnterSound) {
+		ck.fail("enterSound", reasonSound)
+	}
+	if !validSound(c.ExitSound) {
+		ck.fail("exitSound", reasonSound)
+	}
+	ck.urlWithMethod("waitSound", c.WaitSound, "waitMethod", c.WaitMethod)
+	ck.toggle("relayDTMF", c.RelayDTMF)
+	ck.toggle("hangupOnStar", c.HangupOnStar)
+	if !validDigits(c.DigitsMatch) {
+		ck.fail("digitsMatch", reasonDigits)
+	}
+	ck.toggle("record", c.Record)
+	if f := c.RecordFileFormat; f != "" && f != RecordMP3 && f != RecordWAV {
+		ck.fail("recordFileFormat", reasonRecordFmt)
+	}
+	ck.urlWithMethod("callbackUrl", c.CallbackURL, "callbackMethod", c.CallbackMethod)
+	ck.urlWithMethod("action", c.Action, "method", c.Method)
+	return ck.errs
+}

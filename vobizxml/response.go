@@ -3,7 +3,6 @@ package vobizxml
 import (
 	"bytes"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,8 +10,8 @@ import (
 )
 
 // Response is the answer XML returned to Vobiz from an answer URL (or a
-// waitSound or action URL): <Response> with its verbs, executed in order.
-// Build one with [NewResponse] or a struct literal:
+// waitSound, action or redirect URL): <Response> with its verbs, executed
+// in order. Build one with [NewResponse] or a struct literal:
 //
 //	vobizxml.NewResponse(
 //		vobizxml.Speak{Text: "Joining the stand-up."},
@@ -25,46 +24,26 @@ import (
 // Every way of rendering it validates it first and writes nothing when it is
 // invalid.
 type Response struct {
-	// Verbs are the elements of <Response>, rendered in this order. An empty
-	// Response is valid XML; Vobiz then leaves the call without instructions.
+	// Verbs are the elements of <Response>, rendered in this order: any of
+	// the twelve verbs (not Number or User, which go in a Dial), a
+	// [RawVerb] or a custom [Verb]. An empty Response is valid XML; Vobiz
+	// then leaves the call without instructions.
 	Verbs []Verb
 }
 
 // NewResponse returns a Response with the given verbs, in order.
 func NewResponse(verbs ...Verb) Response { return Response{Verbs: verbs} }
 
-// Validate reports every problem with r's verbs, each an *[AttrError]
-// (joined with errors.Join when there are several), or nil. A nil verb is
-// reported with Element "Response".
-func (r Response) Validate() error {
-	var errs []error
-	for i, v := range r.Verbs {
-		if isNilVerb(v) {
-			errs = append(errs, &AttrError{Element: "Response", Reason: "verb " + strconv.Itoa(i) + " is nil", Err: ErrInvalidAttr})
-			continue
-		}
-		errs = v.validate(errs)
-	}
-	return joined(errs)
-}
-
-func isNilVerb(v Verb) bool {
-	switch p := v.(type) {
-	case nil:
-		return true
-	case *Conference:
-		return p == nil
-	case *Speak:
-		return p == nil
-	case *Play:
-		return p == nil
-	case *Wait:
-		return p == nil
-	case *Hangup:
-		return p == nil
-	}
-	return false
-}
+// Validate reports every problem with r's verbs and their children, each
+// an *[AttrError] (joined with errors.Join when there are several), or nil:
+// every attribute and text, the nesting rules (a <Number> only in a
+// <Dial>, Speak and Play only in a <Gather>, ...), required parts (a
+// Gather's action, a Dial's Number or User), and custom verbs (see
+// [Verb]). A nil verb is reported with Element "Response".
+//
+// What Vobiz accepts but ignores, such as a verb after a <Hangup>, is not
+// an error: see [Response.Warnings].
+func (r Response) Validate() error { return joined(responseRule.validate(nil, r.Verbs)) }
 
 // MarshalXML validates r and writes it as <Response> with its verbs in
 // order; xml.Marshal(r) therefore fails rather than produce XML Vobiz would
@@ -73,65 +52,28 @@ func (r Response) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
-	if err := e.EncodeToken(responseStart); err != nil {
+	root := start("Response")
+	if err := e.EncodeToken(root); err != nil {
 		return err
 	}
-	for _, v := range r.Verbs {
-		if err := v.encode(e); err != nil {
-			return err
-		}
+	if err := encodeVerbs(e, r.Verbs); err != nil {
+		return err
 	}
-	return e.EncodeToken(responseStart.End())
+	return e.EncodeToken(root.End())
 }
 
-// UnmarshalXML reads a <Response> made of the verbs this package knows, so
-// an answer can be parsed back (in tests, say) with xml.Unmarshal. Verbs
-// are decoded as values, not validated; any other child element is an
-// error.
+// UnmarshalXML reads a <Response>, so an answer can be parsed back (in
+// tests, say) with xml.Unmarshal. Every element this package knows decodes
+// into its type, at any depth (a misplaced one is reported by Validate,
+// not here); any other element decodes into a [RawVerb], so an answer with
+// a custom verb reads back and renders the same. Nothing is validated;
+// attributes this package does not model are dropped (Gather's timeout,
+// say). Text directly inside <Response>, <Gather>, <Dial> or <PreAnswer>
+// is an error, as is nesting deeper than 16 elements.
 func (r *Response) UnmarshalXML(d *xml.Decoder, _ xml.StartElement) error {
-	r.Verbs = nil
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			return err
-		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			v, err := decodeVerb(d, &t)
-			if err != nil {
-				return err
-			}
-			r.Verbs = append(r.Verbs, v)
-		}
-	}
-}
-
-func decodeVerb(d *xml.Decoder, start *xml.StartElement) (Verb, error) {
-	switch start.Name.Local {
-	case "Conference":
-		var v conferenceXML
-		err := d.DecodeElement(&v, start)
-		return Conference(v), err
-	case "Speak":
-		var v speakXML
-		err := d.DecodeElement(&v, start)
-		return Speak(v), err
-	case "Play":
-		var v playXML
-		err := d.DecodeElement(&v, start)
-		return Play(v), err
-	case "Wait":
-		var v waitXML
-		err := d.DecodeElement(&v, start)
-		return Wait(v), err
-	case "Hangup":
-		var v hangupXML
-		err := d.DecodeElement(&v, start)
-		return Hangup(v), err
-	}
-	return nil, fmt.Errorf("vobizxml: unsupported element <%s> in <Response>", start.Name.Local)
+	verbs, err := decodeChildren(d, "Response", 0)
+	r.Verbs = verbs
+	return err
 }
 
 // xmlIndent matches the layout of Vobiz's documentation examples.

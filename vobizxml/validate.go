@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,6 +14,7 @@ import (
 // Reasons shared by several checks.
 const (
 	reasonURL        = "want an absolute http or https URL"
+	reasonRequired   = "want an absolute http or https URL; Vobiz requires it"
 	reasonMethod     = `want "GET" or "POST" (upper case)`
 	reasonToggle     = "want Unset, On or Off"
 	reasonLoop       = "want a count > 0, or LoopForever"
@@ -22,12 +24,14 @@ const (
 	reasonRecordFmt  = `want "mp3" or "wav"`
 	reasonRoom       = "want a non-empty room name of printable characters (no control characters)"
 	reasonSpeakText  = "want non-empty text without control characters other than tab and newline"
-	reasonVoice      = `want "WOMAN" or "MAN"`
 	reasonLanguage   = `want a language tag such as "en-US"`
-	reasonHangup     = `want "rejected" or "busy"`
 	reasonNeedsURLFn = "want an absolute http or https URL; it is empty while %s is set"
+	reasonEndTimeout = "want 2 to 10 seconds, EndTimeoutAuto, or 0 to leave it unset"
+	reasonDTMF       = "want digits 0-9, '*', '#', and 'w' or 'W' for a pause"
+	reasonHeaders    = "want names and values of letters and digits only, none empty"
 )
 
+// checker collects the problems of one element.
 type checker struct {
 	element string
 	errs    []error
@@ -35,6 +39,11 @@ type checker struct {
 
 func (c *checker) fail(attr, reason string) {
 	c.errs = append(c.errs, &AttrError{Element: c.element, Attr: attr, Reason: reason, Err: ErrInvalidAttr})
+}
+
+// failStructure reports a problem with the element as a whole.
+func (c *checker) failStructure(reason string) {
+	c.errs = append(c.errs, &AttrError{Element: c.element, Structure: true, Reason: reason, Err: ErrInvalidAttr})
 }
 
 func (c *checker) toggle(attr string, t Toggle) {
@@ -47,6 +56,42 @@ func (c *checker) positive(attr string, n int) {
 	if n < 0 {
 		c.fail(attr, reasonPositive)
 	}
+}
+
+// between checks an optional count: 0 (unset) or lo..hi.
+func (c *checker) between(attr string, n, lo, hi int) {
+	if n != 0 && (n < lo || n > hi) {
+		c.fail(attr, "want "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi)+", or 0 to leave it unset")
+	}
+}
+
+// oneOf checks an optional enumerated value.
+func (c *checker) oneOf(attr, v string, allowed ...string) {
+	if v == "" {
+		return
+	}
+	for _, a := range allowed {
+		if v == a {
+			return
+		}
+	}
+	c.fail(attr, "want "+quoteList(allowed))
+}
+
+// quoteList returns `"a", "b" or "c"`.
+func quoteList(values []string) string {
+	var b strings.Builder
+	for i, v := range values {
+		switch {
+		case i == 0:
+		case i == len(values)-1:
+			b.WriteString(" or ")
+		default:
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(v))
+	}
+	return b.String()
 }
 
 func (c *checker) method(attr, m string) {
@@ -68,87 +113,44 @@ func (c *checker) urlWithMethod(urlAttr, u, methodAttr, m string) {
 	c.method(methodAttr, m)
 }
 
-func (c Conference) validate(errs []error) []error {
-	ck := checker{element: "Conference", errs: errs}
-	if !validRoom(c.Room) {
-		ck.fail("", reasonRoom)
+// requiredURL checks a URL attribute Vobiz requires, and its method.
+func (c *checker) requiredURL(urlAttr, u, methodAttr, m string) {
+	if !validURL(u) {
+		c.fail(urlAttr, reasonRequired)
 	}
-	ck.toggle("muted", c.Muted)
-	ck.toggle("beep", c.Beep)
-	ck.toggle("startConferenceOnEnter", c.StartConferenceOnEnter)
-	ck.toggle("endConferenceOnExit", c.EndConferenceOnExit)
-	ck.toggle("stayAlone", c.StayAlone)
-	ck.positive("maxParticipants", c.MaxParticipants)
-	ck.positive("timeLimit", c.TimeLimit)
-	if !validSound(c.EnterSound) {
-		ck.fail("enterSound", reasonSound)
-	}
-	if !validSound(c.ExitSound) {
-		ck.fail("exitSound", reasonSound)
-	}
-	ck.urlWithMethod("waitSound", c.WaitSound, "waitMethod", c.WaitMethod)
-	ck.toggle("relayDTMF", c.RelayDTMF)
-	ck.toggle("hangupOnStar", c.HangupOnStar)
-	if !validDigits(c.DigitsMatch) {
-		ck.fail("digitsMatch", reasonDigits)
-	}
-	ck.toggle("record", c.Record)
-	if f := c.RecordFileFormat; f != "" && f != RecordMP3 && f != RecordWAV {
-		ck.fail("recordFileFormat", reasonRecordFmt)
-	}
-	ck.urlWithMethod("callbackUrl", c.CallbackURL, "callbackMethod", c.CallbackMethod)
-	ck.urlWithMethod("action", c.Action, "method", c.Method)
-	return ck.errs
+	c.method(methodAttr, m)
 }
 
-func (s Speak) validate(errs []error) []error {
-	ck := checker{element: "Speak", errs: errs}
-	if !validSpeakText(s.Text) {
-		ck.fail("", reasonSpeakText)
+// needs reports attr, set without the attribute it depends on.
+func (c *checker) needs(attr string, set bool, other string, otherSet bool) {
+	if set && !otherSet {
+		c.fail(attr, "has no effect without "+other)
 	}
-	if s.Voice != "" && s.Voice != VoiceWoman && s.Voice != VoiceMan {
-		ck.fail("voice", reasonVoice)
-	}
-	if s.Language != "" && !validLanguage(s.Language) {
-		ck.fail("language", reasonLanguage)
-	}
-	if s.Loop < LoopForever {
-		ck.fail("loop", reasonLoop)
-	}
-	return ck.errs
 }
 
-func (p Play) validate(errs []error) []error {
-	ck := checker{element: "Play", errs: errs}
-	if !validURL(p.URL) {
-		ck.fail("", reasonURL)
+func (c *checker) headers(attr string, h Headers, maxLen int) {
+	if len(h) == 0 {
+		return
 	}
-	if p.Loop < LoopForever {
-		ck.fail("loop", reasonLoop)
+	for k, v := range h {
+		if !alnum(k) || !alnum(v) {
+			c.fail(attr, reasonHeaders)
+			return
+		}
 	}
-	return ck.errs
-}
-
-func (w Wait) validate(errs []error) []error {
-	ck := checker{element: "Wait", errs: errs}
-	ck.positive("length", w.Length)
-	ck.toggle("silence", w.Silence)
-	ck.positive("minSilence", w.MinSilence)
-	return ck.errs
-}
-
-func (h Hangup) validate(errs []error) []error {
-	ck := checker{element: "Hangup", errs: errs}
-	if h.Reason != "" && h.Reason != HangupRejected && h.Reason != HangupBusy {
-		ck.fail("reason", reasonHangup)
+	if maxLen > 0 && len(h.join()) > maxLen {
+		c.fail(attr, "want at most "+strconv.Itoa(maxLen)+" bytes in all")
 	}
-	ck.positive("schedule", h.Schedule)
-	return ck.errs
 }
 
 // validURL reports whether s is an absolute http or https URL with a host
 // and no whitespace or control characters (which Vobiz would not fetch).
 func validURL(s string) bool {
+	return validURLScheme(s, "http", "https")
+}
+
+// validURLScheme is validURL for other schemes (ws and wss for Stream).
+func validURLScheme(s string, schemes ...string) bool {
 	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return false
 	}
@@ -156,10 +158,15 @@ func validURL(s string) bool {
 		return false
 	}
 	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || u.Host == "" {
 		return false
 	}
-	return true
+	for _, sc := range schemes {
+		if u.Scheme == sc {
+			return true
+		}
+	}
+	return false
 }
 
 func validSound(s string) bool {
@@ -168,13 +175,30 @@ func validSound(s string) bool {
 
 func validDigits(p DigitPatterns) bool {
 	for _, d := range p {
-		if d == "" {
+		if d == "" || !onlyKeys(d, "0123456789*#") {
 			return false
 		}
-		for i := 0; i < len(d); i++ {
-			if c := d[i]; (c < '0' || c > '9') && c != '*' && c != '#' {
-				return false
-			}
+	}
+	return true
+}
+
+// onlyKeys reports whether every byte of s is one of keys.
+func onlyKeys(s, keys string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(keys, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func alnum(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
 		}
 	}
 	return true
@@ -184,24 +208,27 @@ func validDigits(p DigitPatterns) bool {
 // characters XML 1.0 can carry (encoding/xml would silently replace the
 // others, putting the caller in a different room).
 func validRoom(s string) bool {
-	if strings.TrimSpace(s) == "" || !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) || !xmlChar(r) {
-			return false
-		}
-	}
-	return true
+	return validText(s, false)
 }
 
 // validSpeakText is validRoom allowing tab, newline and carriage return.
 func validSpeakText(s string) bool {
-	if strings.TrimSpace(s) == "" || !utf8.ValidString(s) {
+	return validText(s, true)
+}
+
+// validText: non-blank text of textRunes.
+func validText(s string, spaces bool) bool {
+	return strings.TrimSpace(s) != "" && textRunes(s, spaces)
+}
+
+// textRunes: valid UTF-8, only XML characters and no control characters
+// (tab, newline and carriage return allowed with spaces set).
+func textRunes(s string, spaces bool) bool {
+	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if r == '\t' || r == '\n' || r == '\r' {
+		if spaces && (r == '\t' || r == '\n' || r == '\r') {
 			continue
 		}
 		if unicode.IsControl(r) || !xmlChar(r) {
