@@ -53,10 +53,11 @@ func undocumented(f *ast.File) []*ast.Ident {
 							if field.Doc != nil || field.Comment != nil {
 								continue
 							}
-							// A comment on the field before may document a pair:
-							// "EnterSound and ExitSound are played ...".
-							if i > 0 && st.Fields.List[i-1].Doc != nil && len(field.Names) == 1 &&
-								strings.Contains(st.Fields.List[i-1].Doc.Text(), field.Names[0].Name) {
+							// A comment on the first field of a group may document
+							// the group, naming each field: "EnterSound and
+							// ExitSound are played ...".
+							if group := groupDoc(st.Fields.List, i); group != nil && len(field.Names) == 1 &&
+								strings.Contains(group.Text(), field.Names[0].Name) {
 								continue
 							}
 							for _, n := range field.Names {
@@ -95,4 +96,19 @@ func exportedReceiver(d *ast.FuncDecl) bool {
 	}
 	id, ok := typ.(*ast.Ident)
 	return ok && id.IsExported()
+}
+
+// groupDoc returns the doc comment of the nearest field before fields[i]
+// in the run of fields without one (fields are grouped by blank lines in
+// the source, which the AST does not keep: the run stands for the group).
+func groupDoc(fields []*ast.Field, i int) *ast.CommentGroup {
+	for j := i - 1; j >= 0; j-- {
+		if fields[j].Doc != nil {
+			return fields[j].Doc
+		}
+		if fields[j].Comment != nil {
+			return nil
+		}
+	}
+	return nil
 }
