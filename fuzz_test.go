@@ -98,6 +98,9 @@ func FuzzServeHTTP(f *testing.F) {
 		count := func(context.Context, ConferenceEvent) error { dispatched++; return nil }
 		h := &Handler{
 			OnEnter: count, OnExit: count, OnStart: count, OnEnd: count, OnOther: count,
+			OnLeave: func(ctx context.Context, ev ConferenceEvent) (http.Handler, error) {
+				return nil, count(ctx, ev) // the <Conference action> request is dispatched too
+			},
 			MaxBodyBytes: 1 << 10,
 			Logger:       slog.New(slog.DiscardHandler),
 		}
