@@ -26,7 +26,7 @@ const (
 	DefaultTurnLease = 10 * time.Second
 	// DefaultMaxTurnWait is how long an event waits for the turn of its
 	// conference before it is answered 503 (Vobiz retries).
-	DefaultMaxTurnWait = 2 * time.Second
+	DefaultMaxTurnWait = 1500 * time.Millisecond
 	// DefaultRememberEnded is how long past its Retention a conference that
 	// ended is remembered, so that a very late retry for it is ignored.
 	DefaultRememberEnded = 24 * time.Hour
