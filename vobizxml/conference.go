@@ -10,10 +10,13 @@ const (
 	DoubleBeep = "beep:2" // two beeps
 )
 
+// FileFormat is the file format of a recording.
+type FileFormat string
+
 // Values for [Conference] RecordFileFormat and [Record] FileFormat.
 const (
-	RecordMP3 = "mp3" // Vobiz's default
-	RecordWAV = "wav"
+	RecordMP3 FileFormat = "mp3" // Vobiz's default
+	RecordWAV FileFormat = "wav"
 )
 
 // Conference is Vobiz's <Conference> element: it puts the call into the
@@ -69,8 +72,8 @@ type Conference struct {
 	HangupOnStar Toggle        `xml:"hangupOnStar,attr,omitempty"` // '*' leaves the room (default false)
 	DigitsMatch  DigitPatterns `xml:"digitsMatch,attr,omitempty"`  // key sequences reported to callbackUrl
 
-	Record           Toggle `xml:"record,attr,omitempty"`           // record the room (default false)
-	RecordFileFormat string `xml:"recordFileFormat,attr,omitempty"` // [RecordMP3] (default) or [RecordWAV]
+	Record           Toggle     `xml:"record,attr,omitempty"`           // record the room (default false)
+	RecordFileFormat FileFormat `xml:"recordFileFormat,attr,omitempty"` // [RecordMP3] (default) or [RecordWAV]
 
 	// CallbackURL receives the conference callbacks by CallbackMethod
 	// (default POST): a form with ConferenceAction (enter, exit; older

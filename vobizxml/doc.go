@@ -37,11 +37,9 @@
 //
 // Attributes left at their zero value are omitted, so Vobiz's default
 // applies; booleans are [Toggle]s, so "explicitly false" can be said;
-// durations and counts are ints whose unit the field's doc gives; the
-// enumerated values of the newer attributes are typed constants
-// ([InputType], [AudioTrack], ...). The string fields of the five elements
-// this package started with (Speak's voice, Hangup's reason, Conference's
-// recordFileFormat) stay strings with untyped constants, for compatibility.
+// durations and counts are ints whose unit the field's doc gives;
+// enumerated values are typed constants ([Voice], [InputType],
+// [AudioTrack], ...).
 //
 // The set of verbs is open: any type with a MarshalXML method is a [Verb],
 // validated through its Validate method when it has one, so a verb Vobiz

@@ -5,10 +5,13 @@ package vobizxml
 
 import "encoding/xml"
 
+// HangupReason is how a [Hangup] ends an unanswered call.
+type HangupReason string
+
 // Values for [Hangup] Reason.
 const (
-	HangupRejected = "rejected" // decline an unanswered call
-	HangupBusy     = "busy"     // answer an unanswered call with a busy signal
+	HangupRejected HangupReason = "rejected" // decline an unanswered call
+	HangupBusy     HangupReason = "busy"     // answer an unanswered call with a busy signal
 )
 
 // Hangup is Vobiz's <Hangup> element: ends the call, for example after the
@@ -21,8 +24,8 @@ const (
 // goes on with the next verbs and is hung up after Schedule seconds.
 // [Response.Warnings] reports verbs that can never run.
 type Hangup struct {
-	Reason   string `xml:"reason,attr,omitempty"`   // [HangupRejected] or [HangupBusy] for an unanswered call
-	Schedule int    `xml:"schedule,attr,omitempty"` // hang up after this many seconds, running the next verbs meanwhile; 0 omits it
+	Reason   HangupReason `xml:"reason,attr,omitempty"`   // [HangupRejected] or [HangupBusy] for an unanswered call
+	Schedule int          `xml:"schedule,attr,omitempty"` // hang up after this many seconds, running the next verbs meanwhile; 0 omits it
 }
 
 // Redirect is Vobiz's <Redirect> element: Vobiz requests URL and continues
@@ -104,7 +107,7 @@ func (p PreAnswer) Validate() error { return joined(p.validate(nil)) }
 
 func (h Hangup) validate(errs []error) []error {
 	ck := checker{element: "Hangup", errs: errs}
-	ck.oneOf("reason", h.Reason, HangupRejected, HangupBusy)
+	ck.oneOf("reason", string(h.Reason), string(HangupRejected), string(HangupBusy))
 	ck.positive("schedule", h.Schedule)
 	return ck.errs
 }

@@ -5,10 +5,13 @@ package vobizxml
 
 import "encoding/xml"
 
+// Voice is the voice of a [Speak]: a man's or a woman's.
+type Voice string
+
 // Values for [Speak] Voice.
 const (
-	VoiceWoman = "WOMAN" // Vobiz's default
-	VoiceMan   = "MAN"
+	VoiceWoman Voice = "WOMAN" // Vobiz's default
+	VoiceMan   Voice = "MAN"
 )
 
 // Speak is Vobiz's <Speak> element: text to speech. Use it before a
@@ -18,7 +21,7 @@ type Speak struct {
 	// Text is said as is (escaped; SSML markup is not interpreted: Vobiz's
 	// docs do not document SSML). Required.
 	Text     string    `xml:",chardata"`
-	Voice    string    `xml:"voice,attr,omitempty"`    // [VoiceWoman] (default) or [VoiceMan]
+	Voice    Voice     `xml:"voice,attr,omitempty"`    // [VoiceWoman] (default) or [VoiceMan]
 	Language string    `xml:"language,attr,omitempty"` // e.g. "en-GB", "hi-IN" (default en-US)
 	Loop     LoopCount `xml:"loop,attr,omitempty"`     // times to say it (default 1)
 }
@@ -105,7 +108,7 @@ func (s Speak) validate(errs []error) []error {
 	if !validSpeakText(s.Text) {
 		ck.fail("", reasonSpeakText)
 	}
-	ck.oneOf("voice", s.Voice, VoiceWoman, VoiceMan)
+	ck.oneOf("voice", string(s.Voice), string(VoiceWoman), string(VoiceMan))
 	if s.Language != "" && !validLanguage(s.Language) {
 		ck.fail("language", reasonLanguage)
 	}

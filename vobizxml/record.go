@@ -32,10 +32,10 @@ type Record struct {
 	Action string `xml:"action,attr,omitempty"`
 	Method string `xml:"method,attr,omitempty"` // "GET" or "POST" (default)
 
-	FileFormat string `xml:"fileFormat,attr,omitempty"` // [RecordMP3] (default) or [RecordWAV]
-	MaxLength  int    `xml:"maxLength,attr,omitempty"`  // seconds (default 60)
-	Timeout    int    `xml:"timeout,attr,omitempty"`    // seconds of silence that end it (default 60)
-	PlayBeep   Toggle `xml:"playBeep,attr,omitempty"`   // beep before recording (default true)
+	FileFormat FileFormat `xml:"fileFormat,attr,omitempty"` // [RecordMP3] (default) or [RecordWAV]
+	MaxLength  int        `xml:"maxLength,attr,omitempty"`  // seconds (default 60)
+	Timeout    int        `xml:"timeout,attr,omitempty"`    // seconds of silence that end it (default 60)
+	PlayBeep   Toggle     `xml:"playBeep,attr,omitempty"`   // beep before recording (default true)
 	// FinishOnKey are the keys that end the recording: any of 0-9, '*' and
 	// '#' (default all of them), or [FinishOnKeyNone].
 	FinishOnKey string `xml:"finishOnKey,attr,omitempty"`
@@ -77,7 +77,7 @@ func (r Record) Validate() error { return joined(r.validate(nil)) }
 func (r Record) validate(errs []error) []error {
 	ck := checker{element: "Record", errs: errs}
 	ck.requiredURL("action", r.Action, "method", r.Method)
-	ck.oneOf("fileFormat", r.FileFormat, RecordMP3, RecordWAV)
+	ck.oneOf("fileFormat", string(r.FileFormat), string(RecordMP3), string(RecordWAV))
 	ck.positive("maxLength", r.MaxLength)
 	ck.positive("timeout", r.Timeout)
 	ck.toggle("playBeep", r.PlayBeep)
