@@ -37,6 +37,9 @@ type paramTable struct {
 // maxParamName bounds the length of a named parameter's wire name.
 const maxParamName = 40
 
+// maxParams bounds the rows: scanForm keeps a bit per row in a uint64.
+const maxParams = 64
+
 var params = mustParamTable(reflect.TypeFor[ConferenceEvent]())
 
 func mustParamTable(t reflect.Type) *paramTable {
@@ -65,6 +68,9 @@ func newParamTable(t reflect.Type) (*paramTable, error) {
 		}
 		if tab.index(name) >= 0 {
 			return nil, fmt.Errorf("vobizhook: wire name %s given twice", name)
+		}
+		if len(tab.rows) == maxParams {
+			return nil, fmt.Errorf("vobizhook: more than %d named parameters", maxParams)
 		}
 		tab.buckets[len(name)] = append(tab.buckets[len(name)], uint8(len(tab.rows)))
 		tab.rows = append(tab.rows, paramRow{name: name, max: m, field: f.Index, text: f.Type.Kind() == reflect.String})
@@ -109,14 +115,23 @@ func (t *paramTable) check(values map[string][]string) error {
 }
 
 func (t *paramTable) checkValues(i int, vs []string) *ParamError {
-	name := t.rows[i].name
 	switch {
 	case len(vs) > 1:
-		return &ParamError{Param: name, Reason: "want exactly one", Err: ErrDuplicateParam}
+		return t.duplicate(i)
 	case len(vs) == 1:
 		return t.checkValue(i, vs[0])
 	}
 	return nil
+}
+
+func (t *paramTable) duplicate(i int) *ParamError {
+	return &ParamError{Param: t.rows[i].name, Reason: "want exactly one", Err: ErrDuplicateParam}
+}
+
+// valueOK reports whether checkValue would accept v, without building its
+// error.
+func (t *paramTable) valueOK(i int, v string) bool {
+	return len(v) <= t.rows[i].max && cleanText(v)
 }
 
 func (t *paramTable) checkValue(i int, v string) *ParamError {
@@ -181,7 +196,20 @@ func validAction(a Action) bool {
 // (C0, DEL, C1), line and paragraph separators and bidirectional overrides:
 // nothing Vobiz sends needs them, and they break or spoof log lines.
 func cleanText(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	// Eight bytes at a time: x has a byte outside 0x20-0x7e exactly when one
+	// of x (a byte >= 0x80), x - 0x20 in each byte (a byte below 0x20
+	// borrows, setting its top bit; a borrow can only add false alarms) and
+	// x + 1 in each byte (0x7f carries into its top bit) has a top bit set.
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		const ones, spaces, tops = 0x0101010101010101, 0x2020202020202020, 0x8080808080808080
+		if (x|(x-spaces)|(x+ones))&tops != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
 		// One unsigned comparison catches c < 0x20 (which wraps around) and
 		// c >= 0x7f (DEL and every non-ASCII byte).
 		if s[i]-0x20 >= 0x7f-0x20 {
