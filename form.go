@@ -1,6 +1,7 @@
 package vobizhook
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -71,20 +72,20 @@ func checkContentType(r *http.Request) error {
 	return nil
 }
 
-// bodyBufs recycles the buffers bodies of unannounced length are read
-// into; such a body is then copied into a buffer of its own.
+// bodyBufs recycles the buffers bodies are read into; only the body's own
+// copy outlives the request.
 var bodyBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // maxPooledBuf keeps one unusually large body from pinning memory in the pool.
 const maxPooledBuf = 64 << 10
 
-// readBody reads r's body (at most limit bytes) and returns it, with the
-// spare capacity after it in the same allocation, at least as long as the
-// body: scanForm writes the unescaped names and values there. The body
-// is never written again once returned, so the string shares the buffer
-// (unsafe.String) instead of copying it. A body of announced length is read
-// straight into that buffer; one of unknown length (chunked) into a pooled
-// one, then copied.
+// readBody reads r's body (at most limit bytes) and returns it in a buffer
+// of its own, with spare capacity after it in the same allocation for
+// scanForm to write the unescaped names and values into: as many bytes as
+// there are from the start of the first pair that holds an escape ('%' or
+// '+'), which bounds what unescaping can write. The body is never written
+// again once returned, so the string shares the buffer (unsafe.String)
+// instead of being another copy.
 func readBody(r *http.Request, limit int64) (string, []byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return "", nil, nil
@@ -92,21 +93,14 @@ func readBody(r *http.Request, limit int64) (string, []byte, error) {
 	if r.ContentLength > limit {
 		return "", nil, ErrBodyTooLarge
 	}
-	var buf []byte
-	if r.ContentLength > 0 {
-		// One more byte than announced, so that the read that finds the
-		// end has room and nothing is reallocated.
-		buf = make([]byte, 0, 2*r.ContentLength+1)
-	} else {
-		bp := bodyBufs.Get().(*[]byte)
-		defer func() {
-			if cap(buf) <= maxPooledBuf {
-				*bp = buf[:0]
-				bodyBufs.Put(bp)
-			}
-		}()
-		buf = (*bp)[:0]
-	}
+	bp := bodyBufs.Get().(*[]byte)
+	buf := (*bp)[:0]
+	defer func() {
+		if cap(buf) <= maxPooledBuf {
+			*bp = buf[:0]
+			bodyBufs.Put(bp)
+		}
+	}()
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -139,12 +133,25 @@ func readBody(r *http.Request, limit int64) (string, []byte, error) {
 	if len(buf) == 0 {
 		return "", nil, nil
 	}
-	if r.ContentLength <= 0 || cap(buf)-len(buf) < len(buf) {
-		own := make([]byte, len(buf), 2*len(buf))
-		copy(own, buf)
-		buf = own // the pooled buffer goes back to the pool above
+	spare := 0
+	if i := firstEscape(buf); i >= 0 {
+		spare = len(buf) - (bytes.LastIndexByte(buf[:i], '&') + 1)
 	}
-	return unsafe.String(unsafe.SliceData(buf), len(buf)), buf[len(buf):len(buf):cap(buf)], nil
+	own := make([]byte, len(buf), len(buf)+spare)
+	copy(own, buf)
+	return unsafe.String(unsafe.SliceData(own), len(own)), own[len(own):len(own):cap(own)], nil
+}
+
+// firstEscape returns the index of the first '%' or '+' in b, or -1.
+func firstEscape(b []byte) int {
+	i, j := bytes.IndexByte(b, '%'), bytes.IndexByte(b, '+')
+	switch {
+	case i < 0:
+		return j
+	case j < 0:
+		return i
+	}
+	return min(i, j)
 }
 
 // parseForm parses application/x-www-form-urlencoded data like
