@@ -289,27 +289,29 @@ func unescape(s string, spare []byte) (string, []byte, bool) {
 		v, err := url.QueryUnescape(s)
 		return v, spare, err == nil
 	}
-	at := len(spare)
+	out := spare[len(spare) : len(spare)+len(s)]
+	w := 0
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '+':
-			spare = append(spare, ' ')
+			out[w] = ' '
 		case '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return "", spare[:at], false
+				return "", spare, false
 			}
-			spare = append(spare, unhex(s[i+1])<<4|unhex(s[i+2]))
+			out[w] = unhex(s[i+1])<<4 | unhex(s[i+2])
 			i += 2
 		default:
-			spare = append(spare, c)
+			out[w] = c
 		}
+		w++
 	}
-	if len(spare) == at {
+	if w == 0 {
 		return "", spare, true
 	}
 	// The bytes just written are never written again: the next value goes
 	// after them.
-	return unsafe.String(&spare[at], len(spare)-at), spare[len(spare):len(spare):cap(spare)], true
+	return unsafe.String(&out[0], w), out[w:w:cap(out)], true
 }
 
 func isHex(c byte) bool {

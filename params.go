@@ -84,7 +84,10 @@ func (t *paramTable) index(name string) int {
 		return -1
 	}
 	for _, i := range t.buckets[len(name)] {
-		if t.rows[i].name == name {
+		// The last byte tells apart the names of one length (UUID and Name,
+		// Direction and Timestamp, CurrentSize and FirstMember) before the
+		// comparison of the whole.
+		if r := &t.rows[i]; r.name[len(name)-1] == name[len(name)-1] && r.name == name {
 			return int(i)
 		}
 	}
