@@ -94,6 +94,8 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 	m.pastHead, m.pastTail = d.uvarint(), d.uvarint()
 	members := d.count(9)
 	present := 0
+	e := newEdit()
+	var past []*memberRec
 	for range members {
 		rec := &memberRec{}
 		rec.key.call, rec.key.member, rec.from, rec.to, rec.direction = d.string(), d.string(), d.string(), d.string(), d.string()
@@ -104,17 +106,18 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 		if d.err != nil {
 			break
 		}
-		n.roster = n.roster.Set(rec.key.hash(), rec.key, rec)
+		n.roster = n.roster.setIn(e, rec.key.hash(), rec)
 		if rec.present {
 			present++
 		} else {
-			n.past = n.past.Set(seqHash(rec.pastSeq), rec.pastSeq, rec.key)
+			past = append(past, rec)
 		}
 	}
+	n.past = pastQueueOf(past)
 	for _, dst := range [...]*pmap[uint64, struct{}]{&n.dropped, &n.droppedPrev} {
 		for range d.count(8) {
 			h := d.uint64()
-			*dst = dst.Set(h, h, struct{}{})
+			*dst = dst.setIn(e, h, h, struct{}{})
 		}
 	}
 	switch {

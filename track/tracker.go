@@ -168,10 +168,15 @@ func (t *Tracker) apply(ctx context.Context, ev *vobizhook.ConferenceEvent, func
 	}
 	defer turn.Release()
 
-	work := turn.Record()
+	// Without funcs, nothing sees the steps between the committed record
+	// and the one committed next: one working copy takes them all, with
+	// one edit. With funcs, each step's record is handed to its func
+	// (FromContext) and must stay as it is: each step makes a copy.
+	work, owned := turn.Record(), false
 	if work == nil {
-		work = newRecord(ev.ConferenceUUID)
+		work, owned = newRecord(ev.ConferenceUUID), true
 	}
+	var edit uint64
 	at := ev.Timestamp
 	if at.IsZero() {
 		at = now
@@ -192,9 +197,10 @@ func (t *Tracker) apply(ctx context.Context, ev *vobizhook.ConferenceEvent, func
 		}
 	}()
 	var failed error
+	facts := roomFactsOf(ev)
 	// At most start, member, end and update; the bound is a safety net.
 	for range 5 {
-		st, err := work.next(ev, at, key, limit)
+		st, err := work.nextOf(ev, facts, at, key, limit)
 		if err != nil {
 			failed = err
 			break
@@ -202,8 +208,10 @@ func (t *Tracker) apply(ctx context.Context, ev *vobizhook.ConferenceEvent, func
 		if st.kind == stepNone {
 			break
 		}
-		next := work.apply(st, ev, key, now, limit)
+		var member *memberRec
 		if funcs != nil {
+			next := work.clone()
+			member = next.step(newEdit(), st, ev, facts, key, now, limit)
 			if fn, arg := stepFunc(funcs, st, ev); fn != nil {
 				if err := run(ctx, fn, arg, next); err != nil {
 					failed = err
@@ -211,9 +219,16 @@ func (t *Tracker) apply(ctx context.Context, ev *vobizhook.ConferenceEvent, func
 				}
 				called = true
 			}
+			work = next
+		} else {
+			if !owned {
+				work, owned, edit = work.clone(), true, newEdit()
+			} else if edit == 0 {
+				edit = newEdit()
+			}
+			member = work.step(edit, st, ev, facts, key, now, limit)
 		}
-		changes = append(changes, next.change(st, key))
-		work = next
+		changes = work.appendChange(changes, st, member)
 	}
 	if err := commit(); err != nil {
 		return nil, called, storeError(err)
