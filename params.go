@@ -21,8 +21,8 @@ import (
 
 // paramRow is one named parameter.
 type paramRow struct {
-	name  string // wire name, the form tag
-	max   int    // longest accepted value, in bytes
+	name   string  // wire name, the form tag
+	max    int     // longest accepted value, in bytes
 	field  []int   // index of the field in ConferenceEvent
 	text   bool    // a string field: Validate checks its length and text
 	offset uintptr // of the field in its struct, for validateEvent
