@@ -268,9 +268,9 @@ func stepFunc(funcs *vobizhook.Funcs, st step, ev *vobizhook.ConferenceEvent) (f
 // run calls fn with rec, the record as it will be once fn's step is
 // committed, for FromContext.
 func run(ctx context.Context, fn func(context.Context, vobizhook.ConferenceEvent) error, ev vobizhook.ConferenceEvent, rec *Record) error {
-	p := &preview{rec: rec}
+	p := &preview{Context: ctx, rec: rec}
 	defer p.done.Store(true)
-	return vobizhook.Call(context.WithValue(ctx, previewKey{}, p), fn, ev)
+	return vobizhook.Call(p, fn, ev)
 }
 
 // Conference returns a snapshot of the conference with this ConferenceUUID,
@@ -303,14 +303,13 @@ func (t *Tracker) Live(ctx context.Context) ([]Snapshot, error) { return t.colle
 
 func (t *Tracker) collect(ctx context.Context, liveOnly bool) ([]Snapshot, error) {
 	var out []Snapshot
-	err := t.store().Range(ctx, func(rec *Record) bool {
-		if !(liveOnly && rec.m.ended) {
-			out = append(out, rec.Snapshot())
+	if ms, ok := t.store().(*MemoryStore); ok {
+		out = ms.snapshots(liveOnly)
+	} else {
+		var err error
+		if out, err = rangeSnapshots(ctx, t.store(), liveOnly); err != nil {
+			return nil, storeError(err)
 		}
-		return true
-	})
-	if err != nil {
-		return nil, storeError(err)
 	}
 	slices.SortFunc(out, func(a, b Snapshot) int {
 		return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.UUID, b.UUID))
@@ -319,6 +318,19 @@ func (t *Tracker) collect(ctx context.Context, liveOnly bool) ([]Snapshot, error
 		out = []Snapshot{}
 	}
 	return out, nil
+}
+
+// rangeSnapshots collects the snapshots of a store of unknown size (a
+// function of its own: the closure it passes escapes, with what it holds).
+func rangeSnapshots(ctx context.Context, st Store, liveOnly bool) ([]Snapshot, error) {
+	var out []Snapshot
+	err := st.Range(ctx, func(rec *Record) bool {
+		if !(liveOnly && rec.m.ended) {
+			out = append(out, rec.Snapshot())
+		}
+		return true
+	})
+	return out, err
 }
 
 func (t *Tracker) store() Store {
