@@ -20,16 +20,19 @@ func handlerReport(w io.Writer, res *results) {
 	}
 	fmt.Fprintf(w, "Handler, per request (medians over rounds; net = cpu-ns/op minus the harness's in the same round)\n\n")
 	fmt.Fprintf(w, "%-36s %9s %11s %9s %9s %7s %8s\n", "benchmark", "ns/op", "cpu-ns/op", "net", "allocs/op", "B/op", "spread")
-	net := func(impl string) func(map[string]sample) (float64, bool) {
+	// netOf is an impl's unit (cpu-ns/op or ns/op) minus the harness's in
+	// the same round.
+	netOf := func(impl, unit string) func(map[string]sample) (float64, bool) {
 		return func(round map[string]sample) (float64, bool) {
 			s, ok1 := round[signed+impl]
 			h, ok2 := round[signed+"harness"]
 			if !ok1 || !ok2 {
 				return 0, false
 			}
-			return s["cpu-ns/op"] - h["cpu-ns/op"], true
+			return s[unit] - h[unit], true
 		}
 	}
+	net := func(impl string) func(map[string]sample) (float64, bool) { return netOf(impl, "cpu-ns/op") }
 	row := func(name, netStr string) {
 		if !res.has(name) {
 			return
@@ -66,16 +69,7 @@ func handlerReport(w io.Writer, res *results) {
 			return v, ok
 		}
 	}
-	wallNet := func(impl string) func(map[string]sample) (float64, bool) {
-		return func(round map[string]sample) (float64, bool) {
-			s, ok1 := round[signed+impl]
-			h, ok2 := round[signed+"harness"]
-			if !ok1 || !ok2 {
-				return 0, false
-			}
-			return s["ns/op"] - h["ns/op"], true
-		}
-	}
+	wallNet := func(impl string) func(map[string]sample) (float64, bool) { return netOf(impl, "ns/op") }
 
 	fmt.Fprintf(w, "\nHandler targets (per-round ratios; the verdict is on their median)\n\n")
 	for _, t := range []target{

@@ -162,7 +162,7 @@ func (t target) print(w io.Writer) {
 	}
 	f := t.format
 	if f == "" {
-		f = "%.2f"
+		f = "%.3f"
 	}
 	rng := fmt.Sprintf(f+"-"+f, slices.Min(t.vals), slices.Max(t.vals))
 	fmt.Fprintf(w, "%-62s %10s  range %-19s %2d rounds  target %s "+f+": %s%s\n",
