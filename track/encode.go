@@ -64,12 +64,9 @@ func (r *Record) MarshalBinary() ([]byte, error) {
 		b = binary.AppendUvarint(b, rec.pastSeq)
 		return true
 	})
-	for _, d := range [...]pmap[uint64, struct{}]{r.dropped, r.droppedPrev} {
+	for _, d := range [...]dropSet{r.dropped, r.droppedPrev} {
 		b = binary.AppendUvarint(b, uint64(d.Len()))
-		d.Range(func(h uint64, _ struct{}) bool {
-			b = binary.LittleEndian.AppendUint64(b, h)
-			return true
-		})
+		d.each(func(h uint64) { b = binary.LittleEndian.AppendUint64(b, h) })
 	}
 	return b, nil
 }
@@ -114,11 +111,12 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 		}
 	}
 	n.past = pastQueueOf(past)
-	for _, dst := range [...]*pmap[uint64, struct{}]{&n.dropped, &n.droppedPrev} {
-		for range d.count(8) {
-			h := d.uint64()
-			*dst = dst.setIn(e, h, h, struct{}{})
+	for _, dst := range [...]*dropSet{&n.dropped, &n.droppedPrev} {
+		hs := make([]uint64, d.count(8))
+		for i := range hs {
+			hs[i] = d.uint64()
 		}
+		*dst = dropSetOf(hs)
 	}
 	switch {
 	case d.err != nil:

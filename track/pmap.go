@@ -6,9 +6,9 @@ import (
 	"sync/atomic"
 )
 
-// This file holds the persistent maps behind a Record: hamt, a hash array
-// mapped trie, and two views of it, pmap (keys and values, for the memory
-// of dropped members) and rosterMap (roster.go, the members by key). Every
+// This file holds the persistent map behind a Record's roster: hamt, a
+// hash array mapped trie, seen as rosterMap (roster.go, the members by
+// key); its tests see it as pmap (keys and values). Every
 // update returns a new map that shares all but the changed path with the
 // old one, and a map once handed out is never modified. So a conference's
 // roster can be handed to a reader (a Snapshot, the context of a func) in
@@ -276,40 +276,4 @@ func deleteIn[V any](n *hnode[V], shift uint, e, h uint64, eq func(V) bool) (*hn
 		return nil, true
 	}
 	return n.without(e, i, bit), true
-}
-
-// pmap is a persistent map from K to V, placed by a hash of K the caller
-// supplies: a hamt of key and value pairs.
-type pmap[K comparable, V any] struct {
-	hamt[pentry[K, V]]
-}
-
-type pentry[K comparable, V any] struct {
-	key K
-	val V
-}
-
-// Get returns the value for key, whose hash is h.
-func (m pmap[K, V]) Get(h uint64, key K) (V, bool) {
-	en, ok := m.get(h, func(x pentry[K, V]) bool { return x.key == key })
-	return en.val, ok
-}
-
-// Set returns m with key (hash h) mapped to val.
-func (m pmap[K, V]) Set(h uint64, key K, val V) pmap[K, V] { return m.setIn(0, h, key, val) }
-
-// setIn is Set with edit e.
-func (m pmap[K, V]) setIn(e, h uint64, key K, val V) pmap[K, V] {
-	return pmap[K, V]{m.set(e, h, pentry[K, V]{key, val}, func(x pentry[K, V]) bool { return x.key == key })}
-}
-
-// Delete returns m without key (hash h).
-func (m pmap[K, V]) Delete(h uint64, key K) pmap[K, V] {
-	return pmap[K, V]{m.delete(0, h, func(x pentry[K, V]) bool { return x.key == key })}
-}
-
-// Range calls fn for every entry, in no particular order, until fn returns
-// false.
-func (m pmap[K, V]) Range(fn func(K, V) bool) {
-	m.each(func(x pentry[K, V]) bool { return fn(x.key, x.val) })
 }

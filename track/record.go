@@ -26,7 +26,7 @@ type Record struct {
 	// MaxMembers, as 64-bit hashes, in two generations of at most
 	// MaxMembers each: so a retry of a trimmed member's enter or exit is
 	// recognised and not applied again.
-	dropped, droppedPrev pmap[uint64, struct{}]
+	dropped, droppedPrev dropSet
 }
 
 // meta is a Record's scalars.
@@ -72,8 +72,6 @@ func (k memberKey) stableHash() uint64 {
 	}
 	return h
 }
-
-func seqHash(seq uint64) uint64 { return seq * 0x9e3779b97f4a7c15 }
 
 // memberRec is one member's record; immutable like the Record holding it.
 type memberRec struct {
@@ -186,15 +184,15 @@ func (r *Record) trim(e uint64, limit int) {
 		}
 		r.roster = r.roster.deleteIn(e, h, k)
 		r.m.pastDropped++
-		r.rememberDropped(e, k.stableHash(), limit)
+		r.rememberDropped(k.stableHash(), limit)
 	}
 }
 
-func (r *Record) rememberDropped(e, h uint64, limit int) {
+func (r *Record) rememberDropped(h uint64, limit int) {
 	if r.dropped.Len() >= limit {
-		r.droppedPrev, r.dropped = r.dropped, pmap[uint64, struct{}]{}
+		r.droppedPrev, r.dropped = r.dropped.compact(), dropSet{}
 	}
-	r.dropped = r.dropped.setIn(e, h, h, struct{}{})
+	r.dropped = r.dropped.add(h)
 }
 
 // wasDropped reports whether k's record was trimmed.
@@ -203,11 +201,7 @@ func (r *Record) wasDropped(k memberKey) bool {
 		return false
 	}
 	h := k.stableHash()
-	if _, ok := r.dropped.Get(h, h); ok {
-		return true
-	}
-	_, ok := r.droppedPrev.Get(h, h)
-	return ok
+	return r.dropped.has(h) || r.droppedPrev.has(h)
 }
 
 // endAll moves the members present to the past, in order of joining, with
