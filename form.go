@@ -58,7 +58,12 @@ func readForm(r *http.Request, limit int64) (values url.Values, checked bool, er
 // parameters (charset=UTF-8 and the like), and a missing Content-Type only when
 // there is no body at all.
 func checkContentType(r *http.Request) error {
-	ct := r.Header.Get("Content-Type")
+	// r.Header.Get with the key already canonical: the same lookup,
+	// without checking the key's spelling on every request.
+	var ct string
+	if v := r.Header["Content-Type"]; len(v) > 0 {
+		ct = v[0]
+	}
 	if ct == "" {
 		if r.ContentLength == 0 {
 			return nil
