@@ -67,7 +67,10 @@ func trackerReport(w io.Writer, res *results) {
 			}
 			return s["B/op"] / s["result-B/op"], true
 		})
-		target{what: op + " over 10,000 rooms: bytes allocated / result's", vals: excess, goal: 1, atMost: true}.print(w)
+		// The allocator hands out a large slice in whole 8 KiB pages: up to
+		// 0.5 % more than the slice itself for 1.7 MB.
+		target{what: op + " over 10,000 rooms: bytes allocated / result's", vals: excess, goal: 1.005, atMost: true,
+			note: " (a large slice is rounded up to whole pages)"}.print(w)
 	}
 	const sweep = "BenchmarkTrackerSweep/conferences=100000"
 	if res.has(sweep) {
