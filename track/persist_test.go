@@ -1,6 +1,7 @@
 package track
 
 import (
+	"maps"
 	"math/rand/v2"
 	"testing"
 
@@ -20,11 +21,9 @@ func TestHamtEditsKeepOlderVersions(t *testing.T) {
 			rng := rand.New(rand.NewPCG(3, 4))
 			var m pmap[uint64, int]
 			want := map[uint64]int{}
-			type version struct {
-				m    pmap[uint64, int]
-				want map[uint64]int
-			}
-			var versions []version
+			// Each committed version, and what it must hold.
+			var ms []pmap[uint64, int]
+			var wants []map[uint64]int
 			for range 300 {
 				e := newEdit() // a new event's working copy
 				for range 1 + rng.IntN(6) {
@@ -39,14 +38,10 @@ func TestHamtEditsKeepOlderVersions(t *testing.T) {
 						want[k] = v
 					}
 				}
-				cp := make(map[uint64]int, len(want))
-				for k, v := range want {
-					cp[k] = v
-				}
-				versions = append(versions, version{m, cp})
+				ms, wants = append(ms, m), append(wants, maps.Clone(want))
 			}
-			for _, v := range versions {
-				checkAgainst(t, v.m, v.want, hash)
+			for i := range ms {
+				checkAgainst(t, ms[i], wants[i], hash)
 			}
 		})
 	}
