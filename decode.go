@@ -4,19 +4,30 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-playground/form/v4"
 )
 
-// decodeEvent checks values against the parameter table and decodes them
-// into a ConferenceEvent with the shared form decoder.
-func decodeEvent(values url.Values, loc *time.Location) (ConferenceEvent, error) {
-	if err := params.check(values); err != nil {
-		return ConferenceEvent{}, err
+// decodeEvent checks values against the parameter table, unless readForm
+// did as it parsed them (checked), and decodes them into a ConferenceEvent
+// with the shared form decoder.
+func decodeEvent(values url.Values, checked bool, loc *time.Location) (ConferenceEvent, error) {
+	if !checked {
+		if err := params.check(values); err != nil {
+			return ConferenceEvent{}, err
+		}
 	}
-	ev := ConferenceEvent{CurrentSize: -1}
-	if err := decoder.Decode(&ev, values); err != nil {
+	// The decoder takes the event by pointer, through an interface: a
+	// pooled one spares an allocation per request.
+	target := events.Get().(*ConferenceEvent)
+	*target = ConferenceEvent{CurrentSize: -1}
+	err := decoder.Decode(target, values)
+	ev := *target
+	*target = ConferenceEvent{}
+	events.Put(target)
+	if err != nil {
 		return ConferenceEvent{}, paramErrorFrom(err)
 	}
 	switch {
@@ -73,6 +84,8 @@ func paramErrorFrom(err error) error {
 	}
 	return err
 }
+
+var events = sync.Pool{New: func() any { return new(ConferenceEvent) }}
 
 // decoder is the one shared, pre-configured form decoder (a *form.Decoder is
 // safe for concurrent use). It reads zoneless timestamps as UTC;

@@ -140,11 +140,11 @@ func ParseConferenceEvent(r *http.Request) (ConferenceEvent, error) {
 }
 
 func parseRequest(r *http.Request, limit int64, loc *time.Location) (ConferenceEvent, error) {
-	values, err := readForm(r, limit)
+	values, checked, err := readForm(r, limit)
 	if err != nil {
 		return ConferenceEvent{}, err
 	}
-	ev, err := decodeEvent(values, loc)
+	ev, err := decodeEvent(values, checked, loc)
 	if err != nil {
 		return ConferenceEvent{}, err
 	}

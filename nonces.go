@@ -33,6 +33,8 @@ type Claim struct {
 	nonces Nonces     // claimed, when State is NonceNew
 	token  uint64
 	store  NonceStore
+	mem    *MemoryNonceStore // store, when it is one: keys are its keys of nonces
+	keys   nonceKeys
 }
 
 // Claim claims the nonces of n in store for lease (zero means
@@ -45,6 +47,14 @@ func (n Nonces) Claim(ctx context.Context, store NonceStore, lease time.Duration
 	c := Claim{State: NonceInProgress, token: newClaimToken(), store: store}
 	if store == nil {
 		return c, errNilStore
+	}
+	if mem, ok := store.(*MemoryNonceStore); ok {
+		state, keys := mem.claimNonces(n, c.token, lease)
+		if state != NonceNew {
+			return Claim{State: state}, nil
+		}
+		c.State, c.nonces, c.mem, c.keys = NonceNew, n, mem, keys
+		return c, nil
 	}
 	if lease <= 0 {
 		lease = DefaultNonceLease
@@ -75,6 +85,10 @@ func (n Nonces) Claim(ctx context.Context, store NonceStore, lease time.Duration
 	return c, nil
 }
 
+// local reports whether c is a claim in a MemoryNonceStore, whose
+// Complete and Release ignore their context.
+func (c Claim) local() bool { return c.mem != nil }
+
 // undo releases what c claimed so far.
 func (c *Claim) undo(ctx context.Context) {
 	if c.nonces.V3 != "" {
@@ -99,6 +113,10 @@ func (c Claim) Complete(ctx context.Context, window time.Duration) error {
 	if window <= 0 {
 		window = DefaultReplayWindow
 	}
+	if c.mem != nil {
+		c.mem.completeKeys(c.keys.list(), c.token, window)
+		return nil
+	}
 	return c.each(func(nonce string) error { return c.store.Complete(ctx, nonce, c.token, window) }, "completing")
 }
 
@@ -108,6 +126,10 @@ func (c Claim) Complete(ctx context.Context, window time.Duration) error {
 // now (after this claim's lease ended) or that is done.
 func (c Claim) Release(ctx context.Context) error {
 	if c.State != NonceNew {
+		return nil
+	}
+	if c.mem != nil {
+		c.mem.releaseKeys(c.keys.list(), c.token)
 		return nil
 	}
 	return c.each(func(nonce string) error { return c.store.Release(ctx, nonce, c.token) }, "releasing")

@@ -96,15 +96,20 @@ type MemoryNonceStore struct {
 	period    time.Duration // the longest lease or window seen so far
 	rotated   time.Duration // when the current generation was started
 	evictions uint64        // live claims dropped at the cap
-	set       genset.Set[nonceEntry]
+	set       genset.Table[nonceEntry]
 }
 
-// This file's design: claims live in two generations of a pointer-free map
-// (internal/genset). A new generation is started every period (the longest
-// lease or window seen), or when the current one holds half the cap, and
-// the one before it is dropped whole, so expiry costs nothing per claim. A
-// claim is three map operations and its completion two; on a store of
-// 100,000 nonces each one is a cache miss (see BENCHMARKS.md).
+// This file's design: claims live in two generations of pointer-free flat
+// hash tables (internal/genset's Table). A new generation is started every
+// period (the longest lease or window seen), or when the current one holds
+// half the cap, and the one before it is dropped whole, so expiry costs
+// nothing per claim. A claim looks its key up in both generations and
+// writes it into the current one; its completion rewrites the same slot,
+// still in cache. A Handler's claims (nonces.go) take a path of their own
+// here: the keys are hashed once per request and reused by the completion
+// or release, and the nonces of one request are claimed under one lock.
+// The clock is read once per operation, monotonic only (time.Since of the
+// epoch: one vDSO call where time.Now makes two).
 
 // nonceEntry is a claim: its expiry (a duration since the store's epoch)
 // shifted left by one, with the low bit set once the claim is done, and the
@@ -149,16 +154,19 @@ func (s *MemoryNonceStore) Claim(_ context.Context, nonce string, token uint64, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.start(lease)
-	key := s.set.Key(nonce)
+	return s.claimLocked(s.set.Key(nonce), token, lease, now), nil
+}
+
+func (s *MemoryNonceStore) claimLocked(key genset.Key, token uint64, lease, now time.Duration) NonceState {
 	e, found, inCur := s.set.Get(key)
 	if found && now < e.expiry() {
-		return e.state(), nil
+		return e.state()
 	}
 	if found && !inCur {
 		s.set.DeletePrev(key) // expired: renewed in cur below
 	}
 	s.put(key, inCur, newNonceEntry(now+lease, false, token), now)
-	return NonceNew, nil
+	return NonceNew
 }
 
 // Complete implements [NonceStore]. A window of zero or less means
@@ -170,16 +178,19 @@ func (s *MemoryNonceStore) Complete(_ context.Context, nonce string, token uint6
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.start(window)
-	key := s.set.Key(nonce)
+	s.completeLocked(s.set.Key(nonce), token, window, now)
+	return nil
+}
+
+func (s *MemoryNonceStore) completeLocked(key genset.Key, token uint64, window, now time.Duration) {
 	e, found, inCur := s.set.Get(key)
 	if found && now < e.expiry() && e.state() == NonceDone {
-		return nil
+		return
 	}
 	if found && !inCur {
 		s.set.DeletePrev(key) // claimed before the last rotation: moves to cur
 	}
 	s.put(key, inCur, newNonceEntry(now+window, true, token), now)
-	return nil
 }
 
 // Release implements [NonceStore].
@@ -189,11 +200,14 @@ func (s *MemoryNonceStore) Release(_ context.Context, nonce string, token uint64
 	if !s.started {
 		return nil
 	}
-	key := s.set.Key(nonce)
+	s.releaseLocked(s.set.Key(nonce), token)
+	return nil
+}
+
+func (s *MemoryNonceStore) releaseLocked(key genset.Key, token uint64) {
 	if e, found, _ := s.set.Get(key); found && e.state() == NonceInProgress && e.token == token {
 		s.set.Delete(key)
 	}
-	return nil
 }
 
 // start initializes the store on first use, raises the rotation period to d,
@@ -202,8 +216,9 @@ func (s *MemoryNonceStore) start(d time.Duration) time.Duration {
 	if !s.started {
 		s.started = true
 		s.epoch = s.clock()
+		s.set.Reserve(s.generationCap())
 	}
-	now := s.clock().Sub(s.epoch)
+	now := s.sinceEpoch()
 	s.period = max(s.period, d)
 	switch age := now - s.rotated; {
 	case age >= 2*s.period:
@@ -212,7 +227,7 @@ func (s *MemoryNonceStore) start(d time.Duration) time.Duration {
 		s.set.Clear()
 		s.rotated = now
 	case age >= s.period:
-		s.set.Rotate()
+		s.set.Rotate(nil)
 		s.rotated = now
 	}
 	return now
@@ -223,11 +238,11 @@ func (s *MemoryNonceStore) start(d time.Duration) time.Duration {
 // The caller has removed key from the previous generation.
 func (s *MemoryNonceStore) put(key genset.Key, inCur bool, e nonceEntry, now time.Duration) {
 	if !inCur && s.set.CurLen() >= s.generationCap() {
-		for _, old := range s.set.Rotate() {
+		s.set.Rotate(func(old nonceEntry) {
 			if now < old.expiry() {
 				s.evictions++
 			}
-		}
+		})
 		s.rotated = now
 	}
 	s.set.Put(key, e)
@@ -268,4 +283,70 @@ func (s *MemoryNonceStore) clock() time.Time {
 		return s.now()
 	}
 	return time.Now()
+}
+
+// sinceEpoch is the store's time now. Without a test clock it reads only
+// the monotonic clock, as time.Now().Sub(epoch) would have.
+func (s *MemoryNonceStore) sinceEpoch() time.Duration {
+	if s.now != nil {
+		return s.now().Sub(s.epoch)
+	}
+	return time.Since(s.epoch)
+}
+
+// The path of Nonces.Claim and its Claim's Complete and Release on a
+// MemoryNonceStore: keys hashed once, all of a request's nonces under one
+// lock, all claimed or none.
+
+// claimNonces claims the nonces of n for token, and returns NonceNew when
+// it claimed them all, with their keys; otherwise the state of the first
+// that was not free, with none of them claimed.
+func (s *MemoryNonceStore) claimNonces(n Nonces, token uint64, lease time.Duration) (NonceState, nonceKeys) {
+	if lease <= 0 {
+		lease = DefaultNonceLease
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.start(lease)
+	var keys nonceKeys
+	for _, nonce := range [...]string{n.V3, n.V2} {
+		if nonce == "" {
+			continue
+		}
+		k := s.set.Key(nonce)
+		if st := s.claimLocked(k, token, lease, now); st != NonceNew {
+			for _, done := range keys.list() {
+				s.releaseLocked(done, token)
+			}
+			return st, nonceKeys{}
+		}
+		keys.k[keys.n] = k
+		keys.n++
+	}
+	return NonceNew, keys
+}
+
+// nonceKeys are the keys of a request's nonces in a MemoryNonceStore.
+type nonceKeys struct {
+	k [2]genset.Key
+	n int
+}
+
+func (k *nonceKeys) list() []genset.Key { return k.k[:k.n] }
+
+func (s *MemoryNonceStore) completeKeys(keys []genset.Key, token uint64, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.start(window)
+	for _, k := range keys {
+		s.completeLocked(k, token, window, now)
+	}
+}
+
+func (s *MemoryNonceStore) releaseKeys(keys []genset.Key, token uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range keys {
+		s.releaseLocked(k, token)
+	}
 }

@@ -78,8 +78,13 @@ func (h *Handler) dispatchOnce(w http.ResponseWriter, r *http.Request, ev *Confe
 	}
 	res.status = http.StatusInternalServerError // until dispatch returns: a panic releases
 	defer func() {
-		// Also runs when a func aborts with http.ErrAbortHandler.
-		bg := context.WithoutCancel(ctx)
+		// Also runs when a func aborts with http.ErrAbortHandler. The
+		// in-memory store ignores the context, so it gets ctx as it is
+		// rather than a copy made on the heap.
+		bg := ctx
+		if !claim.local() {
+			bg = context.WithoutCancel(ctx)
+		}
 		if res.status < 500 {
 			if err := claim.Complete(bg, h.replayWindow()); err != nil {
 				h.logger().LogAttrs(ctx, slog.LevelError,

@@ -125,6 +125,13 @@ func parseNonce(name string, vals []string) (string, error) {
 // parseSigList decodes the comma-separated signatures of one header (all its
 // lines) into out. Empty items between commas are skipped.
 func parseSigList(name string, vals []string, out *sigList) error {
+	// One line holding one signature, as Vobiz sends: a value that decodes
+	// whole holds no comma, space or line break, so the loop below would
+	// find the same single item.
+	if len(vals) == 1 && out.n == 0 && decodeSig(vals[0], &out.sums[0]) {
+		out.n = 1
+		return nil
+	}
 	item := 0
 	for _, v := range vals {
 		for v != "" {

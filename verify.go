@@ -90,7 +90,8 @@ type verifierState struct {
 // account is an Account ready to verify with: keys made, URL parsed.
 type account struct {
 	keys, parentKeys []*macKey
-	callback         baseURL // the parsed CallbackURL, when hasCallback
+	callback         baseURL       // the parsed CallbackURL, when hasCallback
+	cands            urlCandidates // the URLs signed, from callback, when hasCallback
 	hasCallback      bool
 	err              error // a configuration error of this account
 }
@@ -161,6 +162,7 @@ func newAccount(tokens, parents []string, callbackURL string, requireBasic bool)
 			return a
 		}
 		a.callback, a.hasCallback = b, true
+		a.cands.build(b)
 	}
 	if requireBasic && !a.callback.hasUser {
 		a.err = fmt.Errorf("%w: RequireBasicAuth needs a CallbackURL with user info (https://user:pass@host/path)", ErrInvalidCallbackURL)
@@ -263,6 +265,14 @@ var sigKinds = [...]sigKind{
 }
 
 func (st *verifierState) verify(r *http.Request, acct *account) (Nonces, error) {
+	if n, err, ok := st.verifyV3(r, acct); ok {
+		return n, err
+	}
+	return st.verifyAny(r, acct)
+}
+
+// verifyAny is verify's general path: any headers, any tokens.
+func (st *verifierState) verifyAny(r *http.Request, acct *account) (Nonces, error) {
 	hv := loadSigHeaders(r.Header)
 	if hv[slotV3] == nil && hv[slotV2] == nil && hv[slotMAV3] == nil && hv[slotMAV2] == nil {
 		if hv[slotV1] != nil {
@@ -307,12 +317,8 @@ func (st *verifierState) verify(r *http.Request, acct *account) (Nonces, error) 
 		}
 	}
 
-	var cands urlCandidates
-	if acct.hasCallback {
-		cands.build(acct.callback)
-	} else {
-		cands.build(st.requestBase(r))
-	}
+	var buf urlCandidates
+	cands := st.candidates(r, acct, &buf)
 
 	// Only the nonce of a signature that verified is returned for claiming:
 	// an unverified nonce is attacker-chosen, and claiming it would let one
@@ -364,12 +370,80 @@ func (st *verifierState) verify(r *http.Request, acct *account) (Nonces, error) 
 		return Nonces{}, fmt.Errorf("%w: only %s/%s present, which are keyed with the account's token, and no account token is configured",
 			ErrInvalidSignature, HeaderSignatureV3, HeaderSignatureV2)
 	}
+	return Nonces{}, noMatch(acct, cands)
+}
+
+// noMatch is the error of signatures that match no configured token.
+func noMatch(acct *account, cands *urlCandidates) error {
 	hint := "behind a proxy or load balancer, set CallbackURL to the public callback URL"
 	if acct.hasCallback {
 		hint = "check CallbackURL and the auth tokens"
 	}
-	return Nonces{}, fmt.Errorf("%w: no signature matches a configured token for the URL %s (%s)",
+	return fmt.Errorf("%w: no signature matches a configured token for the URL %s (%s)",
 		ErrInvalidSignature, cands.describe(), hint)
+}
+
+// candidates returns the URLs a signature of r may be over: the account's,
+// prepared once, or rebuilt from the request in buf.
+func (st *verifierState) candidates(r *http.Request, acct *account, buf *urlCandidates) *urlCandidates {
+	if acct.hasCallback {
+		return &acct.cands
+	}
+	buf.build(st.requestBase(r))
+	return buf
+}
+
+// verifyV3 is verify for the requests Vobiz sends an account's callbacks
+// with: a V3 signature, maybe a V2 one with the same nonce, none keyed with
+// the parent account's token, and a token for them. It reports ok false for
+// any other request, which verify's general path then takes; for these it
+// returns what that path would (the same checks in the same order, the V2
+// signature checked for form only, as the V3 one verifies the nonce), with
+// fewer header lookups and no signature lists but the two.
+func (st *verifierState) verifyV3(r *http.Request, acct *account) (n Nonces, err error, ok bool) {
+	h := r.Header
+	v3, v2 := h[slotKeys[slotV3]], h[slotKeys[slotV2]]
+	if len(v3) == 0 || len(acct.keys) == 0 || len(h[slotKeys[slotMAV3]]) > 0 || len(h[slotKeys[slotMAV2]]) > 0 {
+		return Nonces{}, nil, false
+	}
+	nonce3, err := parseNonce(HeaderSignatureV3Nonce, h[slotKeys[slotV3Nonce]])
+	if err != nil {
+		return Nonces{}, err, true
+	}
+	var nonce2 string
+	if len(v2) > 0 {
+		if nonce2, err = parseNonce(HeaderSignatureV2Nonce, h[slotKeys[slotV2Nonce]]); err != nil {
+			return Nonces{}, err, true
+		}
+	}
+	if nonce3 == "" {
+		return Nonces{}, fmt.Errorf("%w: %s without %s", ErrMissingSignature, HeaderSignatureV3, HeaderSignatureV3Nonce), true
+	}
+	var sigs sigList
+	if err := parseSigList(HeaderSignatureV3, v3, &sigs); err != nil {
+		return Nonces{}, err, true
+	}
+	if len(v2) > 0 {
+		if nonce2 == "" {
+			return Nonces{}, fmt.Errorf("%w: %s without %s", ErrMissingSignature, HeaderSignatureV2, HeaderSignatureV2Nonce), true
+		}
+		var sigs2 sigList
+		if err := parseSigList(HeaderSignatureV2, v2, &sigs2); err != nil {
+			return Nonces{}, err, true
+		}
+		if nonce2 != nonce3 {
+			return Nonces{}, nil, false // both nonces to verify: the general path
+		}
+	}
+	var buf urlCandidates
+	cands := st.candidates(r, acct, &buf)
+	switch {
+	case matchAny(acct.keys, cands.list(), ".", nonce3, &sigs):
+		return Nonces{V3: nonce3}, nil, true
+	case len(v2) > 0:
+		return Nonces{}, nil, false // the V2 signature may verify the nonce: the general path
+	}
+	return Nonces{}, noMatch(acct, cands), true
 }
 
 // matchAny reports whether any signature in sigs is the HMAC, with any of

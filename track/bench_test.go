@@ -6,62 +6,12 @@ import (
 	"net/url"
 	"runtime"
 	"slices"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/vobizhook/vobizhook"
 )
-
-// BenchmarkTrackerApply measures events applied per second on one core:
-// rooms of ten members entering then leaving, live-style payloads, no
-// subscribers, no funcs.
-func BenchmarkTrackerApply(b *testing.B) {
-	const rooms, members = 1000, 10
-	var events []vobizhook.ConferenceEvent
-	var room []int // events[i] is of room room[i]
-	for r := range rooms {
-		conf := fmt.Sprintf("bench-%04d", r)
-		for m := range members {
-			events = append(events, parseLine(b, liveEvent(vobizhook.ActionEnter, conf, m, false)))
-			room = append(room, r)
-		}
-		for m := range members {
-			events = append(events, parseLine(b, liveEvent(vobizhook.ActionExit, conf, m, m == members-1)))
-			room = append(room, r)
-		}
-	}
-	// Each pass over the events is a new session of every room: a new
-	// ConferenceUUID, since an ended conference's is remembered.
-	passes := b.N/len(events) + 1
-	uuids := make([]string, passes*rooms)
-	for i := range uuids {
-		uuids[i] = fmt.Sprintf("bench-%04d-%06d", i%rooms, i/rooms)
-	}
-	// The clock advances 1 ms per event: a room's session is dropped 1 s
-	// after it ended.
-	var now atomic.Int64
-	base := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
-	tr := &Tracker{Retention: time.Second, Now: func() time.Time { return base.Add(time.Duration(now.Add(1)) * time.Millisecond) }}
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		j := i % len(events)
-		ev := events[j]
-		ev.ConferenceUUID = uuids[i/len(events)*rooms+room[j]]
-		changes, err := tr.Apply(ctx, ev)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(changes) == 0 {
-			b.Fatal("no change: the event was not applied")
-		}
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
-}
 
 // BenchmarkTrackerMemoryPerMember reports the heap held per present member:
 // 50 rooms of 200 members, from parsed request bodies that are then dropped.

@@ -8,10 +8,21 @@ import (
 type previewKey struct{}
 
 // preview is what FromContext returns inside a func: the record as it will
-// be once the func's step is committed.
+// be once the func's step is committed. It is the func's context too (its
+// parent's, with one more value), so a func call costs one allocation for
+// both.
 type preview struct {
+	context.Context
 	rec  *Record
 	done atomic.Bool
+}
+
+// Value returns the preview itself for previewKey, else the parent's value.
+func (p *preview) Value(key any) any {
+	if key == (previewKey{}) {
+		return p
+	}
+	return p.Context.Value(key)
 }
 
 // FromContext returns, inside a func called by a [Tracker] (a Handler's

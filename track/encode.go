@@ -64,12 +64,9 @@ func (r *Record) MarshalBinary() ([]byte, error) {
 		b = binary.AppendUvarint(b, rec.pastSeq)
 		return true
 	})
-	for _, d := range [...]pmap[uint64, struct{}]{r.dropped, r.droppedPrev} {
+	for _, d := range [...]dropSet{r.dropped, r.droppedPrev} {
 		b = binary.AppendUvarint(b, uint64(d.Len()))
-		d.Range(func(h uint64, _ struct{}) bool {
-			b = binary.LittleEndian.AppendUint64(b, h)
-			return true
-		})
+		d.each(func(h uint64) { b = binary.LittleEndian.AppendUint64(b, h) })
 	}
 	return b, nil
 }
@@ -94,6 +91,8 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 	m.pastHead, m.pastTail = d.uvarint(), d.uvarint()
 	members := d.count(9)
 	present := 0
+	e := newEdit()
+	var past []*memberRec
 	for range members {
 		rec := &memberRec{}
 		rec.key.call, rec.key.member, rec.from, rec.to, rec.direction = d.string(), d.string(), d.string(), d.string(), d.string()
@@ -104,18 +103,20 @@ func (r *Record) UnmarshalBinary(data []byte) error {
 		if d.err != nil {
 			break
 		}
-		n.roster = n.roster.Set(rec.key.hash(), rec.key, rec)
+		n.roster = n.roster.setIn(e, rec.key.hash(), rec)
 		if rec.present {
 			present++
 		} else {
-			n.past = n.past.Set(seqHash(rec.pastSeq), rec.pastSeq, rec.key)
+			past = append(past, rec)
 		}
 	}
-	for _, dst := range [...]*pmap[uint64, struct{}]{&n.dropped, &n.droppedPrev} {
-		for range d.count(8) {
-			h := d.uint64()
-			*dst = dst.Set(h, h, struct{}{})
+	n.past = pastQueueOf(past)
+	for _, dst := range [...]*dropSet{&n.dropped, &n.droppedPrev} {
+		hs := make([]uint64, d.count(8))
+		for i := range hs {
+			hs[i] = d.uint64()
 		}
+		*dst = dropSetOf(hs)
 	}
 	switch {
 	case d.err != nil:

@@ -243,6 +243,29 @@ func (s *MemoryStore) each(fn func(*memConf) bool) {
 	}
 }
 
+// snapshots returns a snapshot of every conference (liveOnly: of those
+// not ended), in a slice counted first, so that Tracker.Conferences and
+// Live allocate only their result. A conference committed between the
+// count and the copy may be left out or make the slice grow.
+func (s *MemoryStore) snapshots(liveOnly bool) []Snapshot {
+	keep := func(rec *Record) bool { return rec != nil && !(liveOnly && rec.m.ended) }
+	n := 0
+	s.each(func(c *memConf) bool {
+		if keep(c.rec.Load()) {
+			n++
+		}
+		return true
+	})
+	out := make([]Snapshot, 0, n)
+	s.each(func(c *memConf) bool {
+		if rec := c.rec.Load(); keep(rec) {
+			out = append(out, rec.Snapshot())
+		}
+		return true
+	})
+	return out
+}
+
 // Idle implements [Store].
 func (s *MemoryStore) Idle(_ context.Context, before time.Time) ([]string, error) {
 	var out []string

@@ -18,15 +18,15 @@ import (
 // of the roster with the old.
 type Record struct {
 	m      meta
-	roster pmap[memberKey, *memberRec] // present and past members, tombstones included
-	// past orders the past records by when they became past, for
-	// trimming: past.Get(seq) for seq in [m.pastHead, m.pastTail).
-	past pmap[uint64, memberKey]
+	roster rosterMap // present and past members, tombstones included
+	// past orders the past records by when they became past (their
+	// pastSeq, in [m.pastHead, m.pastTail)), for trimming.
+	past pastQueue
 	// dropped and droppedPrev remember the members trimmed to respect
 	// MaxMembers, as 64-bit hashes, in two generations of at most
 	// MaxMembers each: so a retry of a trimmed member's enter or exit is
 	// recognised and not applied again.
-	dropped, droppedPrev pmap[uint64, struct{}]
+	dropped, droppedPrev dropSet
 }
 
 // meta is a Record's scalars.
@@ -72,8 +72,6 @@ func (k memberKey) stableHash() uint64 {
 	}
 	return h
 }
-
-func seqHash(seq uint64) uint64 { return seq * 0x9e3779b97f4a7c15 }
 
 // memberRec is one member's record; immutable like the Record holding it.
 type memberRec struct {
@@ -146,11 +144,10 @@ func (r *Record) member(k memberKey) *memberRec {
 	return rec
 }
 
-// putMember stores rec, replacing the record of its key; it keeps the
-// counts and the past order (a record becoming past is appended to it).
-// r must be a clone being built.
-func (r *Record) putMember(rec *memberRec) {
-	h := rec.key.hash()
+// putMember stores rec, whose key's hash is h, replacing the record of its
+// key; it keeps the counts and the past order (a record becoming past is
+// appended to it). r must be a record being built, by edit e.
+func (r *Record) putMember(e, h uint64, rec *memberRec) {
 	old, _ := r.roster.Get(h, rec.key)
 	if old != nil && old.present {
 		r.m.present--
@@ -159,33 +156,33 @@ func (r *Record) putMember(rec *memberRec) {
 		r.m.present++
 	} else if old == nil || old.present {
 		rec.pastSeq = r.m.pastTail
-		r.past = r.past.Set(seqHash(rec.pastSeq), rec.pastSeq, rec.key)
+		r.past = r.past.push(rec.pastSeq, rec.key)
 		r.m.pastTail++
 	} else {
 		rec.pastSeq = old.pastSeq
 	}
-	r.roster = r.roster.Set(h, rec.key, rec)
+	r.roster = r.roster.setIn(e, h, rec)
 }
 
 // trim drops the oldest past records (tombstones included) while the
 // conference holds more than limit records, and remembers their keys.
-func (r *Record) trim(limit int) {
+func (r *Record) trim(e uint64, limit int) {
 	for r.roster.Len() > limit && r.m.pastHead < r.m.pastTail {
-		seq := r.m.pastHead
-		r.m.pastHead++
-		k, ok := r.past.Get(seqHash(seq), seq)
+		seq, k, rest, ok := r.past.pop()
 		if !ok {
-			continue
+			r.m.pastHead = r.m.pastTail
+			return
 		}
-		r.past = r.past.Delete(seqHash(seq), seq)
-		rec := r.member(k)
+		r.past, r.m.pastHead = rest, seq+1
+		h := k.hash()
+		rec, _ := r.roster.Get(h, k)
 		if rec == nil || rec.present || rec.pastSeq != seq {
 			continue
 		}
 		if !rec.enterSeen && rec.exitSeen {
 			r.m.awaitingEnter--
 		}
-		r.roster = r.roster.Delete(k.hash(), k)
+		r.roster = r.roster.deleteIn(e, h, k)
 		r.m.pastDropped++
 		r.rememberDropped(k.stableHash(), limit)
 	}
@@ -193,9 +190,9 @@ func (r *Record) trim(limit int) {
 
 func (r *Record) rememberDropped(h uint64, limit int) {
 	if r.dropped.Len() >= limit {
-		r.droppedPrev, r.dropped = r.dropped, pmap[uint64, struct{}]{}
+		r.droppedPrev, r.dropped = r.dropped.compact(), dropSet{}
 	}
-	r.dropped = r.dropped.Set(h, h, struct{}{})
+	r.dropped = r.dropped.add(h)
 }
 
 // wasDropped reports whether k's record was trimmed.
@@ -204,16 +201,12 @@ func (r *Record) wasDropped(k memberKey) bool {
 		return false
 	}
 	h := k.stableHash()
-	if _, ok := r.dropped.Get(h, h); ok {
-		return true
-	}
-	_, ok := r.droppedPrev.Get(h, h)
-	return ok
+	return r.dropped.has(h) || r.droppedPrev.has(h)
 }
 
 // endAll moves the members present to the past, in order of joining, with
 // the end time as their provisional LeftAt.
-func (r *Record) endAll(at time.Time) {
+func (r *Record) endAll(e uint64, at time.Time) {
 	if r.m.present == 0 {
 		return
 	}
@@ -231,7 +224,7 @@ func (r *Record) endAll(at time.Time) {
 		rec := *old
 		rec.present = false
 		rec.left = maxTime(at, rec.joined)
-		r.putMember(&rec)
+		r.putMember(e, rec.key.hash(), &rec)
 	}
 }
 

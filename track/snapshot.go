@@ -215,11 +215,14 @@ func (c *Snapshot) UnmarshalJSON(b []byte) error {
 		providerStart: j.ProviderStart, providerEnd: j.ProviderEnd, recordingURL: j.RecordingURL,
 		peak: j.Peak, pastDropped: j.PastDropped,
 	}
+	e := newEdit()
 	for _, m := range j.Members {
-		rec.putMember(memberFrom(m, true))
+		r := memberFrom(m, true)
+		rec.putMember(e, r.key.hash(), r)
 	}
 	for _, m := range j.Past {
-		rec.putMember(memberFrom(m, false))
+		r := memberFrom(m, false)
+		rec.putMember(e, r.key.hash(), r)
 	}
 	*c = rec.Snapshot()
 	return nil

@@ -35,6 +35,11 @@ type step struct {
 // only on r and ev, so a retry after a failed func redoes exactly the steps
 // not yet committed.
 func (r *Record) next(ev *vobizhook.ConferenceEvent, at time.Time, key memberKey, limit int) (step, error) {
+	return r.nextOf(ev, roomFactsOf(ev), at, key, limit)
+}
+
+// nextOf is next with the room facts of ev looked up already.
+func (r *Record) nextOf(ev *vobizhook.ConferenceEvent, f roomFacts, at time.Time, key memberKey, limit int) (step, error) {
 	m := &r.m
 	if !m.started {
 		return step{kind: stepStart, at: at}, nil
@@ -62,7 +67,7 @@ func (r *Record) next(ev *vobizhook.ConferenceEvent, at time.Time, key memberKey
 		}
 		// The exit is applied (now or by an earlier delivery whose OnEnd
 		// failed); the end it signals is due until committed.
-		if reason := exitEnds(ev); reason != "" && !m.ended && !m.providerStart {
+		if reason := exitEnds(ev, f); reason != "" && !m.ended && !m.providerStart {
 			return step{kind: stepEnd, at: at, reason: reason}, nil
 		}
 	case vobizhook.ActionEnd:
@@ -70,71 +75,113 @@ func (r *Record) next(ev *vobizhook.ConferenceEvent, at time.Time, key memberKey
 			return step{kind: stepEnd, at: at, reason: EndProvider}, nil
 		}
 	}
-	if r.rosterDone(ev) {
+	if r.rosterDone(ev, f) {
 		return step{kind: stepEnd, at: at, reason: EndEmptyRoster}, nil
 	}
-	if r.wouldTouch(ev, at) {
+	if r.wouldTouch(ev, at, f) {
 		return step{kind: stepUpdate, at: at}, nil
 	}
 	return step{}, nil
 }
 
-// apply returns the Record st leads to from r. Every step also records
-// what ev adds (touch).
+// apply returns the Record st leads to from r: a copy, changed with an
+// edit of its own, so r and every record handed out before stay as they
+// were.
 func (r *Record) apply(st step, ev *vobizhook.ConferenceEvent, key memberKey, now time.Time, limit int) *Record {
 	n := r.clone()
+	n.step(newEdit(), st, ev, roomFactsOf(ev), key, now, limit)
+	return n
+}
+
+// step changes r, a record being built by edit e, as st says, and returns
+// the record of the member it entered or exited (nil for other steps).
+// Every step also records what ev adds (touch).
+func (r *Record) step(e uint64, st step, ev *vobizhook.ConferenceEvent, f roomFacts, key memberKey, now time.Time, limit int) (member *memberRec) {
 	switch st.kind {
 	case stepStart:
-		n.m.started, n.m.startedAt, n.m.startedBy = true, st.at, ev.Action
+		r.m.started, r.m.startedAt, r.m.startedBy = true, st.at, ev.Action
 	case stepEnter:
-		if old := n.member(key); old != nil {
+		h := key.hash()
+		if old, _ := r.roster.Get(h, key); old != nil {
 			// Late: its exit, or the conference's end, came first.
 			rec := *old
 			if !rec.enterSeen && rec.exitSeen {
-				n.m.awaitingEnter--
+				r.m.awaitingEnter--
 			}
-			rec.enterSeen, rec.from, rec.to, rec.direction = true, strings.Clone(ev.From), strings.Clone(ev.To), strings.Clone(ev.Direction)
+			rec.enterSeen = true
+			_, rec.from, rec.to, rec.direction = owned(memberKey{}, ev.From, ev.To, ev.Direction)
 			rec.joined = st.at
 			if rec.left.Before(rec.joined) {
 				rec.joined = rec.left
 			}
-			n.putMember(&rec)
+			r.putMember(e, h, &rec)
+			member = &rec
 		} else {
-			rec := &memberRec{key: ownKey(key), from: strings.Clone(ev.From), to: strings.Clone(ev.To),
-				direction: strings.Clone(ev.Direction), joined: st.at, enterSeen: true}
-			if n.m.ended {
-				rec.left = maxTime(st.at, n.m.endedAt)
+			rec := &memberRec{joined: st.at, enterSeen: true}
+			rec.key, rec.from, rec.to, rec.direction = owned(key, ev.From, ev.To, ev.Direction)
+			if r.m.ended {
+				rec.left = maxTime(st.at, r.m.endedAt)
 			} else {
 				rec.present = true
 			}
-			n.putMember(rec)
-			n.m.peak = max(n.m.peak, n.m.present)
-			n.trim(limit)
+			r.putMember(e, h, rec)
+			r.m.peak = max(r.m.peak, r.m.present)
+			r.trim(e, limit)
+			member = rec
 		}
 	case stepExit:
-		if old := n.member(key); old != nil {
+		h := key.hash()
+		if old, _ := r.roster.Get(h, key); old != nil {
 			// Present, or its stay was closed by the end: the real exit
 			// time wins.
 			rec := *old
 			rec.present, rec.exitSeen, rec.left = false, true, st.at
-			n.putMember(&rec)
-			n.trim(limit)
+			r.putMember(e, h, &rec)
+			r.trim(e, limit)
+			member = &rec
 		} else {
-			n.m.awaitingEnter++
-			n.putMember(&memberRec{key: ownKey(key), exitSeen: true, left: st.at})
-			n.trim(limit)
+			r.m.awaitingEnter++
+			rec := &memberRec{exitSeen: true, left: st.at}
+			rec.key, _, _, _ = owned(key, "", "", "")
+			r.putMember(e, h, rec)
+			r.trim(e, limit)
+			member = rec
 		}
 	case stepEnd:
-		n.m.ended, n.m.endedAt, n.m.endReason, n.m.endedLocal = true, st.at, st.reason, now
-		n.endAll(st.at)
+		r.m.ended, r.m.endedAt, r.m.endReason, r.m.endedLocal = true, st.at, st.reason, now
+		r.endAll(e, st.at)
 	}
-	n.touch(ev, st.at, now)
-	return n
+	r.touch(ev, f, st.at, now)
+	if member != nil && !member.present && member.pastSeq < r.m.pastHead {
+		member = nil // trimmed by its own step (a tiny MaxMembers): gone, as change would find
+	}
+	return member
 }
 
-// ownKey copies the IDs out of the request body they share memory with.
-func ownKey(k memberKey) memberKey {
-	return memberKey{strings.Clone(k.call), strings.Clone(k.member)}
+// owned copies the IDs and numbers of a member out of the request body
+// they share memory with, in one allocation.
+func owned(k memberKey, from, to, direction string) (memberKey, string, string, string) {
+	var b strings.Builder
+	b.Grow(len(k.call) + len(k.member) + len(from) + len(to) + len(direction))
+	for _, s := range [...]string{k.call, k.member, from, to, direction} {
+		b.WriteString(s)
+	}
+	all := b.String()
+	cut := func(n int) string {
+		s := all[:n]
+		all = all[n:]
+		return s
+	}
+	return memberKey{cut(len(k.call)), cut(len(k.member))}, cut(len(from)), cut(len(to)), cut(len(direction))
+}
+
+// roomFacts are what an event's Params say of the room's state: whether it
+// carries ConferenceLastMember and ConferenceCurrentSize (a non-empty
+// value), looked up once per step.
+type roomFacts struct{ lastMember, currentSize bool }
+
+func roomFactsOf(ev *vobizhook.ConferenceEvent) roomFacts {
+	return roomFacts{ev.Params.Get("ConferenceLastMember") != "", ev.Params.Get("ConferenceCurrentSize") != ""}
 }
 
 // exitEnds reports whether the exit ev says the room is empty: by
@@ -142,15 +189,15 @@ func ownKey(k memberKey) memberKey {
 // ConferenceCurrentSize=0. A parameter counts as carried when Params holds a
 // non-empty value for it, so a hand-built event's zero CurrentSize is not
 // read as an empty room.
-func exitEnds(ev *vobizhook.ConferenceEvent) EndReason {
+func exitEnds(ev *vobizhook.ConferenceEvent, f roomFacts) EndReason {
 	switch {
 	case ev.Action != vobizhook.ActionExit:
 		return ""
 	case ev.LastMember:
 		return EndLastMember
-	case ev.Params.Get("ConferenceLastMember") != "":
+	case f.lastMember:
 		return ""
-	case ev.CurrentSize == 0 && ev.Params.Get("ConferenceCurrentSize") != "":
+	case ev.CurrentSize == 0 && f.currentSize:
 		return EndLastMember
 	}
 	return ""
@@ -158,25 +205,24 @@ func exitEnds(ev *vobizhook.ConferenceEvent) EndReason {
 
 // informative reports whether ev tells the room's state by itself, which
 // turns the roster fallback off for its conference.
-func informative(ev *vobizhook.ConferenceEvent) bool {
-	return ev.Action == vobizhook.ActionStart || ev.LastMember || ev.CurrentSize > 0 ||
-		ev.Params.Get("ConferenceLastMember") != "" || ev.Params.Get("ConferenceCurrentSize") != ""
+func informative(ev *vobizhook.ConferenceEvent, f roomFacts) bool {
+	return ev.Action == vobizhook.ActionStart || ev.LastMember || ev.CurrentSize > 0 || f.lastMember || f.currentSize
 }
 
 // rosterDone is the fallback end rule for traffic that never reports the
 // room's state: after an enter or exit, the tracked roster is empty and no
 // exit awaits its enter.
-func (r *Record) rosterDone(ev *vobizhook.ConferenceEvent) bool {
+func (r *Record) rosterDone(ev *vobizhook.ConferenceEvent, f roomFacts) bool {
 	m := &r.m
 	return !m.ended && !m.informed && (ev.Action == vobizhook.ActionEnter || ev.Action == vobizhook.ActionExit) &&
 		m.present == 0 && m.awaitingEnter == 0 && r.roster.Len() > 0
 }
 
 // wouldTouch reports whether touch would record anything new.
-func (r *Record) wouldTouch(ev *vobizhook.ConferenceEvent, at time.Time) bool {
+func (r *Record) wouldTouch(ev *vobizhook.ConferenceEvent, at time.Time, f roomFacts) bool {
 	m := &r.m
 	return (m.name == "" && ev.ConferenceName != "") ||
-		(!m.informed && informative(ev)) ||
+		(!m.informed && informative(ev, f)) ||
 		at.Before(m.startedAt) ||
 		(ev.Action == vobizhook.ActionStart && !m.providerStart) ||
 		(ev.Action == vobizhook.ActionEnd && m.ended && !m.providerEnd) ||
@@ -186,7 +232,7 @@ func (r *Record) wouldTouch(ev *vobizhook.ConferenceEvent, at time.Time) bool {
 
 // touch records what ev adds beyond its step. It is idempotent: a duplicate
 // of ev (even with a later clock time) changes nothing.
-func (r *Record) touch(ev *vobizhook.ConferenceEvent, at, now time.Time) {
+func (r *Record) touch(ev *vobizhook.ConferenceEvent, f roomFacts, at, now time.Time) {
 	m := &r.m
 	if m.name == "" && ev.ConferenceName != "" {
 		m.name = strings.Clone(ev.ConferenceName)
@@ -197,7 +243,7 @@ func (r *Record) touch(ev *vobizhook.ConferenceEvent, at, now time.Time) {
 	if ev.Action == vobizhook.ActionStart {
 		m.providerStart = true
 	}
-	if !m.informed && informative(ev) {
+	if !m.informed && informative(ev, f) {
 		m.informed = true
 	}
 	if ev.Action == vobizhook.ActionEnd && m.ended && !m.providerEnd {
@@ -212,23 +258,56 @@ func (r *Record) touch(ev *vobizhook.ConferenceEvent, at, now time.Time) {
 
 // change describes the step st that made r.
 func (r *Record) change(st step, key memberKey) Change {
-	ch := Change{ConferenceUUID: r.m.uuid, ConferenceName: r.m.name, At: st.at, Size: r.m.present}
-	switch st.kind {
-	case stepStart:
-		ch.Kind = ChangeStarted
-	case stepEnter, stepExit:
-		ch.Kind = ChangeEntered
-		if st.kind == stepExit {
-			ch.Kind = ChangeExited
-		}
+	ch := r.changeHead(st)
+	if st.kind == stepEnter || st.kind == stepExit {
 		if rec := r.member(key); rec != nil {
 			m := rec.member()
 			ch.Member = &m
 		}
+	}
+	return ch
+}
+
+// changeHead is change without its member.
+func (r *Record) changeHead(st step) Change {
+	ch := Change{ConferenceUUID: r.m.uuid, ConferenceName: r.m.name, At: st.at, Size: r.m.present}
+	switch st.kind {
+	case stepStart:
+		ch.Kind = ChangeStarted
+	case stepEnter:
+		ch.Kind = ChangeEntered
+	case stepExit:
+		ch.Kind = ChangeExited
 	case stepEnd:
 		ch.Kind, ch.At = ChangeEnded, r.m.endedAt
 	default:
 		ch.Kind = ChangeUpdated
 	}
 	return ch
+}
+
+// firstChange is the first change of an event with its member, in one
+// allocation: most events make one change.
+type firstChange struct {
+	c [1]Change
+	m Member
+}
+
+// appendChange appends to changes the change of step st, which made r;
+// rec is the member it entered or exited, as step returned it.
+func (r *Record) appendChange(changes []Change, st step, rec *memberRec) []Change {
+	ch := r.changeHead(st)
+	if len(changes) == 0 {
+		b := &firstChange{c: [1]Change{ch}}
+		if rec != nil {
+			b.m = rec.member()
+			b.c[0].Member = &b.m
+		}
+		return b.c[:]
+	}
+	if rec != nil {
+		m := rec.member()
+		ch.Member = &m
+	}
+	return append(changes, ch)
 }

@@ -168,10 +168,15 @@ func (t *Tracker) apply(ctx context.Context, ev *vobizhook.ConferenceEvent, func
 	}
 	defer turn.Release()
 
-	work := turn.Record()
+	// Without funcs, nothing sees the steps between the committed record
+	// and the one committed next: one working copy takes them all, with
+	// one edit. With funcs, each step's record is handed to its func
+	// (FromContext) and must stay as it is: each step makes a copy.
+	work, owned := turn.Record(), false
 	if work == nil {
-		work = newRecord(ev.ConferenceUUID)
+		work, owned = newRecord(ev.ConferenceUUID), true
 	}
+	var edit uint64
 	at := ev.Timestamp
 	if at.IsZero() {
 		at = now
@@ -192,9 +197,10 @@ func (t *Tracker) apply(ctx context.Context, ev *vobizhook.ConferenceEvent, func
 		}
 	}()
 	var failed error
+	facts := roomFactsOf(ev)
 	// At most start, member, end and update; the bound is a safety net.
 	for range 5 {
-		st, err := work.next(ev, at, key, limit)
+		st, err := work.nextOf(ev, facts, at, key, limit)
 		if err != nil {
 			failed = err
 			break
@@ -202,8 +208,10 @@ func (t *Tracker) apply(ctx context.Context, ev *vobizhook.ConferenceEvent, func
 		if st.kind == stepNone {
 			break
 		}
-		next := work.apply(st, ev, key, now, limit)
+		var member *memberRec
 		if funcs != nil {
+			next := work.clone()
+			member = next.step(newEdit(), st, ev, facts, key, now, limit)
 			if fn, arg := stepFunc(funcs, st, ev); fn != nil {
 				if err := run(ctx, fn, arg, next); err != nil {
 					failed = err
@@ -211,9 +219,16 @@ func (t *Tracker) apply(ctx context.Context, ev *vobizhook.ConferenceEvent, func
 				}
 				called = true
 			}
+			work = next
+		} else {
+			if !owned {
+				work, owned, edit = work.clone(), true, newEdit()
+			} else if edit == 0 {
+				edit = newEdit()
+			}
+			member = work.step(edit, st, ev, facts, key, now, limit)
 		}
-		changes = append(changes, next.change(st, key))
-		work = next
+		changes = work.appendChange(changes, st, member)
 	}
 	if err := commit(); err != nil {
 		return nil, called, storeError(err)
@@ -253,9 +268,9 @@ func stepFunc(funcs *vobizhook.Funcs, st step, ev *vobizhook.ConferenceEvent) (f
 // run calls fn with rec, the record as it will be once fn's step is
 // committed, for FromContext.
 func run(ctx context.Context, fn func(context.Context, vobizhook.ConferenceEvent) error, ev vobizhook.ConferenceEvent, rec *Record) error {
-	p := &preview{rec: rec}
+	p := &preview{Context: ctx, rec: rec}
 	defer p.done.Store(true)
-	return vobizhook.Call(context.WithValue(ctx, previewKey{}, p), fn, ev)
+	return vobizhook.Call(p, fn, ev)
 }
 
 // Conference returns a snapshot of the conference with this ConferenceUUID,
@@ -288,14 +303,13 @@ func (t *Tracker) Live(ctx context.Context) ([]Snapshot, error) { return t.colle
 
 func (t *Tracker) collect(ctx context.Context, liveOnly bool) ([]Snapshot, error) {
 	var out []Snapshot
-	err := t.store().Range(ctx, func(rec *Record) bool {
-		if !(liveOnly && rec.m.ended) {
-			out = append(out, rec.Snapshot())
+	if ms, ok := t.store().(*MemoryStore); ok {
+		out = ms.snapshots(liveOnly)
+	} else {
+		var err error
+		if out, err = rangeSnapshots(ctx, t.store(), liveOnly); err != nil {
+			return nil, storeError(err)
 		}
-		return true
-	})
-	if err != nil {
-		return nil, storeError(err)
 	}
 	slices.SortFunc(out, func(a, b Snapshot) int {
 		return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.UUID, b.UUID))
@@ -304,6 +318,19 @@ func (t *Tracker) collect(ctx context.Context, liveOnly bool) ([]Snapshot, error
 		out = []Snapshot{}
 	}
 	return out, nil
+}
+
+// rangeSnapshots collects the snapshots of a store of unknown size (a
+// function of its own: the closure it passes escapes, with what it holds).
+func rangeSnapshots(ctx context.Context, st Store, liveOnly bool) ([]Snapshot, error) {
+	var out []Snapshot
+	err := st.Range(ctx, func(rec *Record) bool {
+		if !(liveOnly && rec.m.ended) {
+			out = append(out, rec.Snapshot())
+		}
+		return true
+	})
+	return out, err
 }
 
 func (t *Tracker) store() Store {

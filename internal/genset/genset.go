@@ -3,14 +3,17 @@
 // MemoryNonceStore (nonces and their claims) and track's memory of dropped
 // conferences.
 //
-// Keys are two maphash sums of the string under random per-set seeds: the
-// maps hold no pointers when V holds none, so the garbage collector never
-// scans them and no request memory is retained; a false match among a
-// million entries has a probability near 2^-88. Expiry costs nothing per
-// entry: the owner calls Rotate, and the previous generation is dropped
-// whole.
+// Keys are two maphash sums of the string under random per-set seeds (one
+// bit of the first fixed): the maps or slots hold no pointers when V holds
+// none, so the garbage collector never scans them and no request memory is
+// retained; a false match among a million entries has a probability near
+// 2^-87. Expiry costs nothing per entry: the owner calls Rotate, and the
+// previous generation is dropped whole.
 //
-// A Set is not safe for concurrent use; its owner locks around it (the
+// Set keeps the generations in Go maps; Table (table.go) in flat
+// open-addressing tables, for the owner whose lookups are its hot path.
+//
+// A Set or a Table is not safe for concurrent use; its owner locks around it (the
 // unlocked core under a locked wrapper, as hashicorp/golang-lru does).
 package genset
 
@@ -22,19 +25,28 @@ type Key [2]uint64
 // Set maps keys to values in two generations, cur and prev. The zero value
 // is ready to use.
 type Set[V any] struct {
-	seeds     [2]maphash.Seed
-	seeded    bool
+	seeds     seeds
 	cur, prev map[Key]V
 }
 
-// Key returns s's key in this set.
-func (g *Set[V]) Key(s string) Key {
-	if !g.seeded {
-		g.seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
-		g.seeded = true
-	}
-	return Key{maphash.String(g.seeds[0], s), maphash.String(g.seeds[1], s)}
+// seeds are a set's two random hash seeds, made on first use.
+type seeds struct {
+	s  [2]maphash.Seed
+	ok bool
 }
+
+// key hashes s under both seeds. The first word has its low bit set, so
+// that no key is zero (a Table's free slot).
+func (sd *seeds) key(s string) Key {
+	if !sd.ok {
+		sd.s = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+		sd.ok = true
+	}
+	return Key{maphash.String(sd.s[0], s) | 1, maphash.String(sd.s[1], s)}
+}
+
+// Key returns s's key in this set.
+func (g *Set[V]) Key(s string) Key { return g.seeds.key(s) }
 
 // Get returns k's value, whether it was found, and whether it is in the
 // current generation.
