@@ -3,7 +3,11 @@ package vobizxml
 // The elements that play something to the caller: Speak, Play, Wait, and
 // DTMF, which plays key tones into the call.
 
-import "encoding/xml"
+import (
+	"cmp"
+	"encoding/xml"
+	"strings"
+)
 
 // Voice is the voice of a [Speak]: a man's or a woman's.
 type Voice string
@@ -16,7 +20,8 @@ const (
 
 // Speak is Vobiz's <Speak> element: text to speech. Use it before a
 // Conference (a greeting), as a prompt of a [Gather], in a [PreAnswer], or
-// in a waitSound answer.
+// in a waitSound answer. Vobiz has no MAN voice for da-DK, fr-CA, ru-RU
+// and sv-SE, and no WOMAN voice for pt-PT: Validate reports those pairs.
 type Speak struct {
 	// Text is said as is (escaped; SSML markup is not interpreted: Vobiz's
 	// docs do not document SSML). Required.
@@ -48,6 +53,10 @@ type Wait struct {
 	MinSilence int    `xml:"minSilence,attr,omitempty"` // milliseconds, with Silence (default 2000); 0 omits it
 	Beep       Toggle `xml:"beep,attr,omitempty"`       // end on an answering machine's beep (default false); not with Silence
 }
+
+// defaultMinSilence is Vobiz's default for Wait's minSilence, in
+// milliseconds.
+const defaultMinSilence = 2000
 
 // DTMF is Vobiz's <DTMF> element: sends key tones on the call, e.g. an
 // extension to a phone menu the call reached. It goes in a [Response] only
@@ -111,11 +120,32 @@ func (s Speak) validate(errs []error) []error {
 	ck.oneOf("voice", string(s.Voice), string(VoiceWoman), string(VoiceMan))
 	if s.Language != "" && !validLanguage(s.Language) {
 		ck.fail("language", reasonLanguage)
+	} else if voice := cmp.Or(s.Voice, VoiceWoman); !voiceSpeaks(voice, s.Language) {
+		ck.fail("voice", "Vobiz has no "+string(voice)+" voice for language "+s.Language)
 	}
 	if s.Loop < LoopForever {
 		ck.fail("loop", reasonLoop)
 	}
 	return ck.errs
+}
+
+// voiceSpeaks reports whether Vobiz has voice for language: its docs list
+// no MAN voice for da-DK, fr-CA, ru-RU and sv-SE, and no WOMAN voice (the
+// default) for pt-PT.
+func voiceSpeaks(voice Voice, language string) bool {
+	var missing []string
+	switch voice {
+	case VoiceMan:
+		missing = []string{"da-DK", "fr-CA", "ru-RU", "sv-SE"}
+	case VoiceWoman:
+		missing = []string{"pt-PT"}
+	}
+	for _, l := range missing {
+		if strings.EqualFold(l, language) {
+			return false
+		}
+	}
+	return true
 }
 
 func (p Play) validate(errs []error) []error {

@@ -42,6 +42,8 @@ func TestNesting(t *testing.T) {
 	cyclic := &Gather{Action: act}
 	cyclic.Prompts = []Verb{cyclic}
 	var nilNumber *Number
+	itself := &Response{}
+	itself.Verbs = []Verb{itself}
 	cases := []struct {
 		name    string
 		resp    Response
@@ -65,6 +67,7 @@ func TestNesting(t *testing.T) {
 		{"nil custom verb", NewResponse((*pause)(nil)), "Response", "verb 0 is nil"},
 		{"response in response", NewResponse(Response{}), "Response", "verb 0 (Response) writes a <Response>, which cannot be nested"},
 		{"raw response", NewResponse(RawVerb{Name: "Response"}), "Response", "a <Response> cannot be nested"},
+		{"response containing itself", *itself, "Response", "verb 0 (Response) writes a <Response>, which cannot be nested"},
 		{"raw without a name", NewResponse(RawVerb{}), "RawVerb", "want an element name"},
 		{"raw with a namespace", NewResponse(RawVerb{Name: "v:Pause"}), "RawVerb", "want an element name"},
 		{"raw attribute named xmlns", NewResponse(RawVerb{Name: "Pause", Attrs: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: "urn:x"}}}), "Pause", "attribute 0: want a name"},
@@ -85,6 +88,14 @@ func TestNesting(t *testing.T) {
 		{"custom verb writing a directive", NewResponse(marshalFunc(func(e *xml.Encoder) error {
 			return e.EncodeToken(xml.Directive("DOCTYPE x"))
 		})), "Response", "writes a processing instruction or a directive"},
+		{"custom verb writing an attribute twice", NewResponse(marshalFunc(func(e *xml.Encoder) error {
+			s := start("Pause")
+			s.Attr = []xml.Attr{{Name: xml.Name{Local: "length"}, Value: "1"}, {Name: xml.Name{Local: "length"}, Value: "2"}}
+			if err := e.EncodeToken(s); err != nil {
+				return err
+			}
+			return e.EncodeToken(s.End())
+		})), "Response", `writes the attribute "length" twice on one element`},
 		{"custom verb failing", NewResponse(marshalFunc(func(*xml.Encoder) error { return errors.New("boom") })), "Response",
 			"<Response>: invalid XML value: verb 0 (vobizxml.marshalFunc): MarshalXML failed: boom"},
 		{"custom verb in a gather, invalid", NewResponse(Gather{Action: act, Prompts: []Verb{pause{}}}), "Pause", errPause.Error()},

@@ -144,7 +144,8 @@ func (c *checker) headers(attr string, h Headers, maxLen int) {
 }
 
 // validURL reports whether s is an absolute http or https URL with a host
-// and no whitespace or control characters (which Vobiz would not fetch).
+// and no whitespace or control characters (which Vobiz would not fetch), nor
+// characters XML cannot carry (which encoding/xml would replace).
 func validURL(s string) bool {
 	return validURLScheme(s, "http", "https")
 }
@@ -154,7 +155,7 @@ func validURLScheme(s string, schemes ...string) bool {
 	if s == "" || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
 		return false
 	}
-	if !utf8.ValidString(s) {
+	if !textRunes(s, false) { // encoding/xml would silently replace what XML cannot carry
 		return false
 	}
 	u, err := url.Parse(s)

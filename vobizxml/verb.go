@@ -170,6 +170,12 @@ func count(kids []Verb, names ...string) int {
 // validateCustom checks a verb of the user's own: its Validate method, then
 // that it marshals to exactly one element.
 func validateCustom(errs []error, cr childRule, i int, v Verb) []error {
+	switch v.(type) {
+	case Response, *Response:
+		// Caught before marshalling: a Response's MarshalXML validates it,
+		// and one that contains itself would recurse without end.
+		return append(errs, cr.fail(i, "(Response) writes a <Response>, which cannot be nested"))
+	}
 	name, problem, mErr := inspectCustom(v)
 	elem := name
 	if elem == "" {
@@ -208,9 +214,12 @@ func inspectCustom(v Verb) (name, problem string, err error) {
 }
 
 // checkFragment checks XML content: well-formed, no processing
-// instructions or directives, and, with one set, exactly one element with
-// nothing around it, whose name it returns. The reason is "" when it is
-// fine.
+// instructions or directives, no namespaces (Vobiz's XML uses none, and an
+// undeclared prefix is not namespace-well-formed), no attribute given twice
+// on one element (encoding/xml's decoder lets both through; an XML parser
+// such as Vobiz's rejects them), and, with one set, exactly one element
+// with nothing around it, whose name it returns. The reason is "" when it
+// is fine.
 func checkFragment(b []byte, one bool) (name, reason string) {
 	d := xml.NewDecoder(bytes.NewReader(b))
 	depth, elements := 0, 0
@@ -224,11 +233,14 @@ func checkFragment(b []byte, one bool) (name, reason string) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if t.Name.Space != "" || depth == 0 && !validName(t.Name.Local) {
+				return "", "writes an element with a namespace or an invalid name"
+			}
+			if r := checkAttrs(t.Attr); r != "" {
+				return "", r
+			}
 			if depth == 0 {
 				elements++
-				if t.Name.Space != "" || !validName(t.Name.Local) {
-					return "", "writes an element with a namespace or an invalid name"
-				}
 				name = t.Name.Local
 			}
 			depth++
@@ -246,6 +258,32 @@ func checkFragment(b []byte, one bool) (name, reason string) {
 		return "", "writes " + strconv.Itoa(elements) + " elements: want exactly one"
 	}
 	return name, ""
+}
+
+// checkAttrs reports an attribute with a namespace, a namespace
+// declaration, or an attribute given twice, or "" when there is none.
+func checkAttrs(attrs []xml.Attr) string {
+	var seen map[string]bool // only for elements with many attributes
+	if len(attrs) > 16 {
+		seen = make(map[string]bool, len(attrs))
+	}
+	for i, a := range attrs {
+		if a.Name.Space != "" || a.Name.Local == "xmlns" {
+			return "writes a namespaced attribute or a namespace declaration"
+		}
+		twice := seen[a.Name.Local]
+		if seen != nil {
+			seen[a.Name.Local] = true
+		} else {
+			for _, b := range attrs[:i] {
+				twice = twice || b.Name.Local == a.Name.Local
+			}
+		}
+		if twice {
+			return "writes the attribute " + strconv.Quote(a.Name.Local) + " twice on one element"
+		}
+	}
+	return ""
 }
 
 // validName reports whether s is an XML name without a colon (an NCName,

@@ -31,7 +31,11 @@ import (
 //     first) or has no verbs;
 //   - a [Stream] that nothing follows, without KeepCallAlive: the call
 //     hangs up as soon as the stream starts;
-//   - a [Record] with StartOnDialAnswer outside a Dial.
+//   - a [Record] with StartOnDialAnswer outside a Dial;
+//   - a [Wait] with Silence On and MinSilence unset that lasts 2 seconds or
+//     less: Vobiz's default MinSilence, 2000 ms, is not shorter than the
+//     wait, so silence never ends it early (a MinSilence set that long is
+//     a validation error).
 //
 // Custom verbs and RawVerbs are taken to run and let the call go on.
 func (r Response) Warnings() []*AttrError {
@@ -60,6 +64,10 @@ func (r Response) Warnings() []*AttrError {
 		case Stream:
 			if i == last && x.KeepCallAlive != On {
 				warn("Stream", "", "nothing follows it and keepCallAlive is not On, so the call hangs up as soon as the stream starts")
+			}
+		case Wait:
+			if x.Silence == On && x.MinSilence == 0 && max(x.Length, 1)*1000 <= defaultMinSilence {
+				warn("Wait", "silence", "the default minSilence of 2000 ms is not shorter than the wait, so silence never ends it early")
 			}
 		case Record:
 			if x.StartOnDialAnswer == On {
@@ -127,6 +135,8 @@ func deref(el element) element {
 	case *PreAnswer:
 		return *p
 	case *Stream:
+		return *p
+	case *Wait:
 		return *p
 	}
 	return el

@@ -54,6 +54,12 @@ func TestWarnings(t *testing.T) {
 		{"record startOnDialAnswer outside dial", NewResponse(Record{Action: act, StartOnDialAnswer: On}, Conference{Room: "r"}),
 			[]warning{{"Record", "startOnDialAnswer", "only a <Record> inside a <Dial>"}}},
 		{"record startOnDialAnswer in dial", NewResponse(Dial{Children: []Verb{num, Record{Action: act, StartOnDialAnswer: On}}}), nil},
+		{"silence wait, default minSilence", NewResponse(Wait{Silence: On}, Speak{Text: "hi"}),
+			[]warning{{"Wait", "silence", "the default minSilence of 2000 ms is not shorter than the wait"}}},
+		{"silence wait of 2 s, default minSilence", NewResponse(&Wait{Length: 2, Silence: On}, Speak{Text: "hi"}),
+			[]warning{{"Wait", "silence", "not shorter than the wait"}}},
+		{"silence wait of 3 s, default minSilence", NewResponse(Wait{Length: 3, Silence: On}, Speak{Text: "hi"}), nil},
+		{"silence wait, minSilence set", NewResponse(Wait{Silence: On, MinSilence: 500}, Speak{Text: "hi"}), nil},
 		{"several", NewResponse(Speak{Text: "hi"}, PreAnswer{}, Hangup{}, bye), []warning{
 			{"PreAnswer", "", "want <PreAnswer> first"},
 			{"PreAnswer", "", "it has no Speak"},
