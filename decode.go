@@ -107,7 +107,7 @@ func (e reasonError) Error() string { return string(e) }
 // decodeBool accepts true and false in any case; an empty value is false,
 // like an absent one.
 func decodeBool(vs []string) (any, error) {
-	switch v := vs[0]; {
+	switch v := first(vs); {
 	case v == "" || strings.EqualFold(v, "false"):
 		return false, nil
 	case strings.EqualFold(v, "true"):
@@ -118,10 +118,11 @@ func decodeBool(vs []string) (any, error) {
 
 // decodeSize reads ConferenceCurrentSize; an empty value counts as absent.
 func decodeSize(vs []string) (any, error) {
-	if vs[0] == "" {
+	v := first(vs)
+	if v == "" {
 		return -1, nil
 	}
-	n, err := strconv.Atoi(vs[0])
+	n, err := strconv.Atoi(v)
 	if err != nil || n < 0 {
 		return nil, reasonError("want a non-negative integer")
 	}
@@ -133,7 +134,16 @@ func decodeSize(vs []string) (any, error) {
 const timestampLayout = time.DateTime
 
 // decodeTimestamp reads a Timestamp for the decoder, zoneless ones as UTC.
-func decodeTimestamp(vs []string) (any, error) { return parseTimestamp(vs[0], time.UTC) }
+func decodeTimestamp(vs []string) (any, error) { return parseTimestamp(first(vs), time.UTC) }
+
+// first returns the first of vs, or "" when there is none: an r.PostForm
+// built by hand may hold a key with no values, which reads as absent.
+func first(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
+}
 
 // parseTimestamp reads Vobiz's zoneless layout in loc, or RFC 3339 with its
 // own offset. An empty value is the zero time, like an absent one.

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -144,25 +145,53 @@ func TestOwnQueryOnCallbackURL(t *testing.T) {
 // so that Vobiz retries, with an Error log saying what to fix; a form a
 // framework parsed into r.PostForm keeps working.
 func TestBodyConsumedBeforeTheHandler(t *testing.T) {
-	r := vobizhooktest.MustNewRequest(t, liveEnter)
-	var log bytes.Buffer
-	h, n := counted(&log)
-	var outcome vobizhook.Outcome
-	h.OnOutcome = func(_ context.Context, o vobizhook.Outcome) { outcome = o }
-	readFirst := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.ReadAll(r.Body) // a logging middleware that does not put it back
-			next.ServeHTTP(w, r)
+	middlewares := []struct {
+		name   string
+		before func(r *http.Request)
+	}{
+		{"read, not put back", func(r *http.Request) { io.ReadAll(r.Body) }},
+		{"replaced with http.NoBody", func(r *http.Request) { io.ReadAll(r.Body); r.Body = http.NoBody }},
+		{"replaced with nil", func(r *http.Request) { io.ReadAll(r.Body); r.Body = nil }},
+		{"closed", func(r *http.Request) { r.Body.Close() }},
+	}
+	for _, mw := range middlewares {
+		t.Run(mw.name, func(t *testing.T) {
+			var log bytes.Buffer
+			h, n := counted(&log)
+			var outcome vobizhook.Outcome
+			h.OnOutcome = func(_ context.Context, o vobizhook.Outcome) { outcome = o }
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mw.before(r)
+				h.ServeHTTP(w, r)
+			}))
+			defer srv.Close()
+			resp := postOver(t, srv, vobizhooktest.EncodeEvent(liveEnter), int64(len(vobizhooktest.EncodeEvent(liveEnter))))
+			assert.Equal(t, http.StatusInternalServerError, resp.status)
+			assert.Equal(t, "vobizhook: server misconfigured\n", resp.body)
+			assert.Zero(t, n.Load())
+			assert.ErrorIs(t, outcome.Err, vobizhook.ErrBodyConsumed)
+			assert.Equal(t, vobizhook.OutcomeMisconfigured, outcome.Kind)
+			assert.Contains(t, log.String(), "level=ERROR")
+			assert.Contains(t, log.String(), "mount the Handler before body-reading middleware")
 		})
 	}
-	w := serve(readFirst(h), r)
-	assert.Equal(t, http.StatusInternalServerError, w.Code)
-	assert.Equal(t, "vobizhook: server misconfigured\n", w.Body.String())
-	assert.Zero(t, n.Load())
+
+	// A chunked body (no Content-Length) a middleware drained reads as
+	// empty, which no Vobiz callback is.
+	var outcome vobizhook.Outcome
+	h, n := counted(new(bytes.Buffer))
+	h.OnOutcome = func(_ context.Context, o vobizhook.Outcome) { outcome = o }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		h.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	resp := postOver(t, srv, vobizhooktest.EncodeEvent(liveEnter), -1)
+	assert.Equal(t, http.StatusInternalServerError, resp.status, "chunked, drained")
 	assert.ErrorIs(t, outcome.Err, vobizhook.ErrBodyConsumed)
-	assert.Equal(t, vobizhook.OutcomeMisconfigured, outcome.Kind)
-	assert.Contains(t, log.String(), "level=ERROR")
-	assert.Contains(t, log.String(), "mount the Handler before body-reading middleware")
+	assert.Zero(t, n.Load())
+	resp = postOver(t, srv, "", 0)
+	assert.Equal(t, http.StatusBadRequest, resp.status, "an empty body with Content-Length 0 is no callback, not a consumed one")
 
 	parsedFirst := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -170,9 +199,34 @@ func TestBodyConsumedBeforeTheHandler(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}
-	w = serve(parsedFirst(h), vobizhooktest.MustNewRequest(t, liveEnter))
+	w := serve(parsedFirst(h), vobizhooktest.MustNewRequest(t, liveEnter))
 	assert.Equal(t, http.StatusOK, w.Code)
 	assert.EqualValues(t, 1, n.Load())
+}
+
+type answer struct {
+	status int
+	body   string
+}
+
+// postOver posts body to srv as a callback, with contentLength (-1:
+// chunked).
+func postOver(t *testing.T, srv *httptest.Server, body string, contentLength int64) answer {
+	t.Helper()
+	var rd io.Reader = http.NoBody // for a client, ContentLength 0 with a body means chunked
+	if contentLength != 0 {
+		rd = io.NopCloser(strings.NewReader(body))
+	}
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/conference-events", rd)
+	require.NoError(t, err)
+	req.ContentLength = contentLength
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return answer{resp.StatusCode, string(b)}
 }
 
 // 4. The <Conference action> request (no ConferenceAction; the member left
@@ -327,6 +381,83 @@ func TestWaitSoundEveryCopy(t *testing.T) {
 		assert.Contains(t, w.Body.String(), "https://cdn.example/hold.mp3", "copy %d gets the hold music", i)
 	}
 	assert.EqualValues(t, 2, others.Load(), "OnOther saw the failed fetch and its retry, not the replays")
+}
+
+// A copy of a waitSound fetch or of a <Conference action> request that
+// arrives while the first is still being handled gets its answer too (hold
+// music; OnLeave's XML), not a 503: Vobiz retries such a fetch after its
+// timeout, and the call waits on the answer.
+func TestCopiesInProgressGetTheirAnswer(t *testing.T) {
+	sign := func(r *http.Request, nonce string) *http.Request {
+		(&vobizhook.Signer{AuthToken: deployToken, CallbackURL: vobizhooktest.DefaultURL, Nonce: nonce}).Sign(r)
+		return r
+	}
+	fetch := func() *http.Request {
+		ev := vobizhook.ConferenceEvent{Action: vobizhook.ActionWaitSound, Event: "ConferenceRemoteSounds", ConferenceName: "sales", CallUUID: "call-w", CurrentSize: -1}
+		return sign(vobizhooktest.MustNewRequest(t, ev), "77777777777777777771")
+	}
+	leave := func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, vobizhooktest.DefaultURL, strings.NewReader("ConferenceUUID=c&ConferenceName=n&ConferenceMemberID=1&CallUUID=a&CallStatus=completed"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return sign(r, "77777777777777777772")
+	}
+	inside, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	slowOnce := func() {
+		if first.CompareAndSwap(false, true) {
+			close(inside)
+			<-release
+		}
+	}
+	var leaves atomic.Int32
+	cases := []struct {
+		name string
+		req  func() *http.Request
+		set  func(h *vobizhook.Handler)
+		want string
+	}{
+		{"waitSound", fetch, func(h *vobizhook.Handler) {
+			h.WaitSound = vobizxml.NewResponse(vobizxml.Play{URL: "https://cdn.example/hold.mp3", Loop: vobizxml.LoopForever})
+			h.OnOther = func(context.Context, vobizhook.ConferenceEvent) error { slowOnce(); return nil }
+		}, "hold.mp3"},
+		{"conference action", leave, func(h *vobizhook.Handler) {
+			h.OnLeave = func(context.Context, vobizhook.ConferenceEvent) (http.Handler, error) {
+				leaves.Add(1)
+				slowOnce()
+				return vobizxml.NewResponse(vobizxml.Speak{Text: "Bye."}, vobizxml.Hangup{}), nil
+			}
+		}, "<Speak>Bye.</Speak>"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			inside, release = make(chan struct{}), make(chan struct{})
+			first.Store(false)
+			var outcomes []vobizhook.Outcome
+			var mu sync.Mutex
+			h := &vobizhook.Handler{
+				Verifier: &vobizhook.Verifier{AuthTokens: []string{deployToken}, CallbackURL: vobizhooktest.DefaultURL},
+				OnOutcome: func(_ context.Context, o vobizhook.Outcome) {
+					mu.Lock()
+					outcomes = append(outcomes, o)
+					mu.Unlock()
+				},
+				Logger: slog.New(slog.DiscardHandler),
+			}
+			tc.set(h)
+			done := make(chan *httptest.ResponseRecorder)
+			go func() { done <- serve(h, tc.req()) }()
+			<-inside
+			w := serve(h, tc.req()) // Vobiz's retry while the first still runs
+			close(release)
+			firstW := <-done
+			assert.Equal(t, http.StatusOK, firstW.Code)
+			assert.Equal(t, http.StatusOK, w.Code, "the copy")
+			assert.Contains(t, w.Body.String(), tc.want, "the copy gets the answer")
+			require.Len(t, outcomes, 2)
+			assert.Equal(t, vobizhook.OutcomeDuplicate, outcomes[0].Kind, "the copy, answered first")
+		})
+	}
+	assert.EqualValues(t, 2, leaves.Load(), "OnLeave computes the answer of every copy")
 }
 
 // A func that aborts the response with http.ErrAbortHandler still gets an

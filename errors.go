@@ -18,9 +18,10 @@ var (
 	ErrDuplicateParam       = errors.New("given more than once")                                                        // a named parameter repeated: a *ParamError (400)
 	ErrInvalidParam         = errors.New("invalid value")                                                               // a named parameter malformed: a *ParamError (400)
 
-	// ErrBodyConsumed: the body ended before its Content-Length, or could
-	// not be read, because something before the Handler read it without
-	// putting it back. A Handler answers 500 (Vobiz retries) and logs what
+	// ErrBodyConsumed: the body ended before its Content-Length, was
+	// replaced by none (nil or http.NoBody with a Content-Length), was an
+	// empty chunked body, or could not be read, because something before
+	// the Handler read it without putting it back. A Handler answers 500 (Vobiz retries) and logs what
 	// to fix; a body a framework parsed into r.PostForm is used as is.
 	ErrBodyConsumed = errors.New("vobizhook: request body consumed before the Handler read it")
 
@@ -61,8 +62,9 @@ func (e *ParamError) Error() string {
 // Unwrap returns the sentinel, for errors.Is.
 func (e *ParamError) Unwrap() error { return e.Err }
 
-// PanicError is the error a func's panic becomes: the Handler logs it with
-// the stack and answers 500. Use errors.As to tell a panic from a returned
+// PanicError is the error a panic in the user's code becomes (a func, a
+// [Tracker], [Verifier].Lookup, WaitSound or the answer of OnLeave): the
+// Handler logs it with the stack and answers 500. Use errors.As to tell a panic from a returned
 // error, in an OnOutcome hook or a Tracker of your own.
 type PanicError struct {
 	Value any    // the value passed to panic

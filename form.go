@@ -93,6 +93,9 @@ const maxPooledBuf = 64 << 10
 // instead of being another copy.
 func readBody(r *http.Request, limit int64) (string, []byte, error) {
 	if r.Body == nil || r.Body == http.NoBody {
+		if r.ContentLength > 0 { // a middleware read it and put "no body" back
+			return "", nil, fmt.Errorf("%w: no body left of %d bytes", ErrBodyConsumed, r.ContentLength)
+		}
 		return "", nil, nil
 	}
 	if r.ContentLength > limit {
@@ -136,6 +139,11 @@ func readBody(r *http.Request, limit int64) (string, []byte, error) {
 		return "", nil, fmt.Errorf("%w: %d of %d bytes left", ErrBodyConsumed, len(buf), r.ContentLength)
 	}
 	if len(buf) == 0 {
+		if r.ContentLength < 0 {
+			// A chunked body that reads as empty: Vobiz never sends an
+			// empty callback, so something before the Handler read it.
+			return "", nil, fmt.Errorf("%w: the chunked body was empty", ErrBodyConsumed)
+		}
 		return "", nil, nil
 	}
 	spare := 0

@@ -2,8 +2,11 @@ package vobizhook
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,9 +28,11 @@ import (
 // It answers as Vobiz expects of a callbackUrl, which it retries unless
 // answered 2xx: 200 for a callback handled, of an action nobody handles, or
 // already handled (a signed retry or replay, not dispatched again); 500
-// when a func failed or panicked, or the server is misconfigured; 503 when
-// the same signed callback is being handled right now (with Retry-After),
-// or a store or the Tracker cannot serve; 403 for a missing or wrong
+// when a func, a Tracker, a Verifier's Lookup or an answer handler failed
+// or panicked, or the server is misconfigured; 503 when the same signed
+// callback is being handled right now (with Retry-After; a waitSound fetch
+// or a <Conference action> request gets its answer instead), or a store or
+// the Tracker cannot serve; 403 for a missing or wrong
 // signature, 401 for bad basic-auth credentials; 400, 405, 413 or 415 for
 // a request that is not a well-formed callback. Nothing is dispatched for
 // a refused request, and no answer or log line holds a header value, a
@@ -116,7 +121,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// A func aborted the response (http.ErrAbortHandler): no
 			// answer was written, and net/http handles the panic.
 			res.kind, res.status = OutcomeFailed, 0
-			res.err, _ = v.(error)
+			var ok bool
+			if res.err, ok = v.(error); !ok {
+				res.err = &PanicError{Value: v, Stack: debug.Stack()}
+			}
 			h.outcome(r.Context(), res, start)
 			panic(v)
 		}
@@ -171,7 +179,7 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev *Conferenc
 	switch ev.Action {
 	case ActionEnter, ActionExit, ActionStart, ActionEnd:
 		if h.Tracker != nil {
-			called, err = h.Tracker.Track(ctx, *ev, h.funcs())
+			called, err = h.track(ctx, ev)
 		} else if fn := h.funcs().For(ev.Action); fn != nil {
 			called, err = true, Call(ctx, fn, *ev)
 		}
@@ -195,7 +203,7 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, ev *Conferenc
 		kind = OutcomeHandled
 	}
 	if ev.Action == ActionWaitSound {
-		return h.answerWith(w, r, h.WaitSound, kind, "Handler.WaitSound")
+		return h.answerWith(w, r, ev, h.WaitSound, kind, "Handler.WaitSound")
 	}
 	ack(w)
 	return result{kind: kind, status: http.StatusOK}
@@ -218,18 +226,31 @@ func (h *Handler) answerLeave(w http.ResponseWriter, r *http.Request, ev *Confer
 		return h.fail(w, r, ev, err)
 	}
 	h.debug(r.Context(), "vobizhook: callback handled", ev)
-	return h.answerWith(w, r, ans, OutcomeHandled, "the answer of OnLeave")
+	return h.answerWith(w, r, ev, ans, OutcomeHandled, "the answer of OnLeave")
 }
 
-// answerWith serves ans (nil: the empty <Response>) as the answer, and
-// reports a 5xx from it as a failure.
-func (h *Handler) answerWith(w http.ResponseWriter, r *http.Request, ans http.Handler, kind OutcomeKind, what string) result {
+// answerWith serves ans (nil: the empty <Response>) as the answer to ev,
+// and reports a 5xx from it, or a panic, as a failure.
+func (h *Handler) answerWith(w http.ResponseWriter, r *http.Request, ev *ConferenceEvent, ans http.Handler, kind OutcomeKind, what string) result {
 	if ans == nil {
 		ack(w)
 		return result{kind: kind, status: http.StatusOK}
 	}
 	sw := &statusWriter{ResponseWriter: w}
-	ans.ServeHTTP(sw, r)
+	if err := serveAnswer(ans, sw, r); err != nil {
+		if sw.status == 0 {
+			return h.fail(w, r, ev, fmt.Errorf("%s: %w", what, err))
+		}
+		// Part of an answer is out: abort the response, so that Vobiz
+		// sees a failure and not a truncated answer, and the nonce is
+		// released for its retry.
+		attrs := []slog.Attr{slog.Int("status", sw.status), slog.Any("error", err)}
+		if pe := (*PanicError)(nil); errors.As(err, &pe) {
+			attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+		}
+		h.logger().LogAttrs(r.Context(), slog.LevelError, "vobizhook: "+what+" panicked after answering; aborting the response", attrs...)
+		panic(http.ErrAbortHandler)
+	}
 	if sw.status == 0 {
 		sw.WriteHeader(http.StatusOK)
 	}
@@ -239,6 +260,29 @@ func (h *Handler) answerWith(w http.ResponseWriter, r *http.Request, ans http.Ha
 		return result{kind: OutcomeFailed, status: sw.status, err: errAnswerFailed}
 	}
 	return result{kind: kind, status: sw.status}
+}
+
+// serveAnswer serves ans, turning a panic into a *PanicError (re-raising
+// http.ErrAbortHandler).
+func serveAnswer(ans http.Handler, w http.ResponseWriter, r *http.Request) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = panicError(v)
+		}
+	}()
+	ans.ServeHTTP(w, r)
+	return nil
+}
+
+// track passes ev to the Tracker, turning a panic into a *PanicError as
+// [Call] does for a func.
+func (h *Handler) track(ctx context.Context, ev *ConferenceEvent) (called bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			called, err = false, panicError(v)
+		}
+	}()
+	return h.Tracker.Track(ctx, *ev, h.funcs())
 }
 
 // funcs returns the lifecycle funcs, as passed to a Tracker.

@@ -11,6 +11,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -417,6 +418,19 @@ func TestParseConferenceEventUsesParsedPostForm(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ActionEnter, ev.Action)
 	assert.Equal(t, "abc", ev.CallUUID)
+
+	// A PostForm built by hand may hold a key with no values: absent, not
+	// a panic.
+	for _, k := range []string{"ConferenceFirstMember", "ConferenceCurrentSize", "Timestamp", "CallUUID"} {
+		r := formRequest("")
+		r.PostForm = url.Values{"ConferenceAction": {"enter"}, k: {}}
+		ev, err := ParseConferenceEvent(r)
+		require.NoError(t, err, k)
+		assert.Equal(t, ActionEnter, ev.Action, k)
+		assert.False(t, ev.FirstMember, k)
+		assert.Equal(t, -1, ev.CurrentSize, k)
+		assert.True(t, ev.Timestamp.IsZero(), k)
+	}
 }
 
 func TestParseConferenceEventErrors(t *testing.T) {

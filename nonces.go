@@ -42,7 +42,8 @@ type Claim struct {
 // [Claim.Complete] or [Claim.Release] it; answer [NonceInProgress] with a
 // 503 (the same request is being handled) and [NonceDone] with a 200 (a
 // retry or a replay), without acting. Otherwise, or on a store error
-// (answer a 5xx), it leaves the store as it was.
+// (which wraps [ErrUnavailable]; answer a 5xx), it leaves the store as it
+// was.
 func (n Nonces) Claim(ctx context.Context, store NonceStore, lease time.Duration) (Claim, error) {
 	c := Claim{State: NonceInProgress, token: newClaimToken(), store: store}
 	if store == nil {
@@ -66,7 +67,7 @@ func (n Nonces) Claim(ctx context.Context, store NonceStore, lease time.Duration
 		state, err := store.Claim(ctx, nonce, c.token, lease)
 		if err != nil {
 			c.undo(ctx)
-			return Claim{State: NonceInProgress}, fmt.Errorf("vobizhook: claiming a nonce: %w", err)
+			return Claim{State: NonceInProgress}, fmt.Errorf("%w: claiming a nonce: %w", ErrUnavailable, err)
 		}
 		if state != NonceNew {
 			c.undo(ctx)

@@ -63,6 +63,8 @@ func TestOutcomeKinds(t *testing.T) {
 		}, reqs: []*http.Request{signed(liveEnter)}, kind: vobizhook.OutcomeFailed, status: 500, decoded: true},
 		{name: "unavailable: store", setup: func(h *vobizhook.Handler) { h.NonceStore = failingStore{} },
 			reqs: []*http.Request{signed(liveEnter)}, kind: vobizhook.OutcomeUnavailable, status: 503, decoded: true, err: errStoreDown},
+		{name: "unavailable: store, the sentinel", setup: func(h *vobizhook.Handler) { h.NonceStore = failingStore{} },
+			reqs: []*http.Request{signed(liveEnter)}, kind: vobizhook.OutcomeUnavailable, status: 503, decoded: true, err: vobizhook.ErrUnavailable},
 		{name: "unavailable: a func says so", setup: func(h *vobizhook.Handler) {
 			h.OnEnter = func(context.Context, vobizhook.ConferenceEvent) error { return vobizhook.ErrUnavailable }
 		}, reqs: []*http.Request{signed(liveEnter)}, kind: vobizhook.OutcomeUnavailable, status: 503, decoded: true, err: vobizhook.ErrUnavailable},

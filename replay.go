@@ -46,7 +46,8 @@ func (h *Handler) replayWindow() time.Duration {
 // dispatchOnce claims the nonces of a verified request and dispatches it
 // only if they were free. A request already handled is acknowledged; one
 // being handled right now is answered 503, so that Vobiz retries and learns
-// the outcome of the first delivery. When the callback succeeds the claim is
+// the outcome of the first delivery (a waitSound fetch or a <Conference
+// action> request gets its answer in both cases, see answerDuplicate). When the callback succeeds the claim is
 // completed, remembered for the replay window; when it fails (error, panic,
 // a 5xx answer, or http.ErrAbortHandler), it is released so that Vobiz's
 // retry is dispatched.
@@ -63,9 +64,12 @@ func (h *Handler) dispatchOnce(w http.ResponseWriter, r *http.Request, ev *Confe
 		writePlain(w, http.StatusServiceUnavailable, "vobizhook: replay check unavailable, retry later")
 		return result{kind: OutcomeUnavailable, status: http.StatusServiceUnavailable, err: err}
 	}
-	switch claim.State {
-	case NonceNew:
-	case NonceDone:
+	switch {
+	case claim.State == NonceNew:
+	case claim.State == NonceDone, ev.Action == ActionWaitSound, ev.Action == ActionLeave:
+		// A copy of a fetch that expects XML gets its answer even while
+		// the first is still being handled: a 503 there would leave the
+		// call without hold music or without the rest of its flow.
 		return h.answerDuplicate(w, r, ev)
 	default:
 		h.logger().LogAttrs(ctx, slog.LevelInfo,
@@ -104,7 +108,8 @@ func (h *Handler) dispatchOnce(w http.ResponseWriter, r *http.Request, ev *Confe
 	return h.dispatch(w, r, ev)
 }
 
-// answerDuplicate answers a copy of a request already handled: with the
+// answerDuplicate answers a copy of a request already handled or being
+// handled: with the
 // same answer for a fetch that expects XML (waitSound, the <Conference
 // action> request), with the empty <Response> otherwise. Nothing is
 // dispatched, except OnLeave, which computes its answer.
@@ -112,7 +117,7 @@ func (h *Handler) answerDuplicate(w http.ResponseWriter, r *http.Request, ev *Co
 	h.debug(r.Context(), "vobizhook: nonce already handled (a retry or a replay); acknowledged, not dispatched", ev)
 	switch ev.Action {
 	case ActionWaitSound:
-		res := h.answerWith(w, r, h.WaitSound, OutcomeDuplicate, "Handler.WaitSound")
+		res := h.answerWith(w, r, ev, h.WaitSound, OutcomeDuplicate, "Handler.WaitSound")
 		return res
 	case ActionLeave:
 		res := h.answerLeave(w, r, ev)

@@ -21,6 +21,15 @@ var errAnswerFailed = errors.New("vobizhook: the answer handler failed")
 // refuse answers a request that is not a valid, authentic callback.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, err error) result {
 	status := statusFor(err)
+	if pe := (*PanicError)(nil); errors.As(err, &pe) { // in Verifier.Lookup
+		h.logger().LogAttrs(r.Context(), slog.LevelError, "vobizhook: verification panicked; answering 500 so Vobiz retries",
+			slog.String("reason", err.Error()),
+			slog.String("stack", string(pe.Stack)),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path))
+		writePlain(w, status, "vobizhook: internal error handling the callback")
+		return result{kind: OutcomeFailed, status: status, err: err}
+	}
 	kind := OutcomeRefused
 	switch status {
 	case http.StatusInternalServerError:
@@ -87,13 +96,18 @@ func statusFor(err error) int {
 		return http.StatusForbidden
 	case errors.Is(err, ErrBadCredentials):
 		return http.StatusUnauthorized
-	case errors.Is(err, ErrBodyConsumed), errors.Is(err, ErrNoAuthToken), errors.Is(err, ErrInvalidCallbackURL):
+	case errors.Is(err, ErrBodyConsumed), errors.Is(err, ErrNoAuthToken), errors.Is(err, ErrInvalidCallbackURL), isPanic(err):
 		return http.StatusInternalServerError
 	case errors.Is(err, ErrUnavailable):
 		return http.StatusServiceUnavailable
 	default:
 		return http.StatusBadRequest
 	}
+}
+
+func isPanic(err error) bool {
+	var pe *PanicError
+	return errors.As(err, &pe)
 }
 
 // fixFor says what to do about a misconfiguration.

@@ -56,11 +56,18 @@ func Call(ctx context.Context, fn func(context.Context, ConferenceEvent) error, 
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			if v == http.ErrAbortHandler {
-				panic(v)
-			}
-			err = &PanicError{Value: v, Stack: debug.Stack()}
+			err = panicError(v)
 		}
 	}()
 	return fn(ctx, ev)
+}
+
+// panicError turns a recovered panic value into a *PanicError with the
+// stack, and re-raises http.ErrAbortHandler. Call it in the deferred func
+// that recovered v.
+func panicError(v any) error {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+	return &PanicError{Value: v, Stack: debug.Stack()}
 }

@@ -172,10 +172,13 @@ func newAccount(tokens, parents []string, callbackURL string, requireBasic bool)
 
 // lookupAccount asks Lookup for r's account and returns it prepared.
 func (st *verifierState) lookupAccount(r *http.Request) (*account, error) {
-	a, err := st.lookup(r)
+	a, err := callLookup(st.lookup, r)
+	var pe *PanicError
 	switch {
 	case errors.Is(err, ErrUnknownAccount):
 		return nil, err
+	case errors.As(err, &pe):
+		return nil, fmt.Errorf("vobizhook: Verifier.Lookup: %w", err)
 	case err != nil:
 		return nil, fmt.Errorf("%w: Verifier.Lookup: %w", ErrUnavailable, err)
 	}
@@ -184,6 +187,17 @@ func (st *verifierState) lookupAccount(r *http.Request) (*account, error) {
 		return nil, fmt.Errorf("%w: the account Verifier.Lookup returned has no token", ErrNoAuthToken)
 	}
 	return acct, nil
+}
+
+// callLookup calls lookup, turning a panic into a *PanicError (re-raising
+// http.ErrAbortHandler).
+func callLookup(lookup func(*http.Request) (Account, error), r *http.Request) (a Account, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = panicError(v)
+		}
+	}()
+	return lookup(r)
 }
 
 // checkBasicAuth compares r's basic-auth credentials with the user info of
