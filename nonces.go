@@ -66,6 +66,10 @@ func (n Nonces) Claim(ctx context.Context, store NonceStore, lease time.Duration
 		}
 		state, err := store.Claim(ctx, nonce, c.token, lease)
 		if err != nil {
+			// The claim may have been made with its answer lost (a
+			// timeout): give it back, or every retry would be "in
+			// progress" until the lease ends.
+			store.Release(context.WithoutCancel(ctx), nonce, c.token)
 			c.undo(ctx)
 			return Claim{State: NonceInProgress}, fmt.Errorf("%w: claiming a nonce: %w", ErrUnavailable, err)
 		}

@@ -66,9 +66,12 @@ func (s NonceState) String() string {
 // vobizhooktest.TestNonceStore checks an implementation of your own.
 type NonceStore interface {
 	// Claim marks a free nonce (absent, released or expired) in progress
-	// for lease, held by token, and returns NonceNew; otherwise it returns
-	// the state found and changes nothing. On an error the state is
-	// ignored.
+	// for lease, held by token, and returns NonceNew; so it does, renewing
+	// the lease, when token already holds it (a client library that re-sent
+	// the call after a dropped connection must not lock out its own
+	// caller). Otherwise it returns the state found and changes nothing. On
+	// an error the state is ignored, and the caller releases the nonce
+	// with token: the claim may have been made with its answer lost.
 	Claim(ctx context.Context, nonce string, token uint64, lease time.Duration) (NonceState, error)
 
 	// Complete marks nonce done for window: a success. It does so also
@@ -159,11 +162,11 @@ func (s *MemoryNonceStore) Claim(_ context.Context, nonce string, token uint64, 
 
 func (s *MemoryNonceStore) claimLocked(key genset.Key, token uint64, lease, now time.Duration) NonceState {
 	e, found, inCur := s.set.Get(key)
-	if found && now < e.expiry() {
+	if found && now < e.expiry() && (e.state() != NonceInProgress || e.token != token) {
 		return e.state()
 	}
 	if found && !inCur {
-		s.set.DeletePrev(key) // expired: renewed in cur below
+		s.set.DeletePrev(key) // expired, or renewed by its holder: put in cur below
 	}
 	s.put(key, inCur, newNonceEntry(now+lease, false, token), now)
 	return NonceNew

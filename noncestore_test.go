@@ -2,6 +2,7 @@ package vobizhook
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"strconv"
 	"sync"
@@ -38,14 +39,36 @@ func newTestStore(max int) (*MemoryNonceStore, *fakeClock) {
 	return s, clk
 }
 
-// tok is the token of the claims these tests make, unless they say.
+// tok is the token of the completions these tests make.
 const tok = 1
 
+// lastToken is the token of the claims that claim makes; holders are the
+// tokens of the claims it won, by nonce, for release.
+var (
+	lastToken atomic.Uint64
+	holders   sync.Map
+)
+
+// claim claims nonce as a delivery does: each call with a token of its
+// own.
 func claim(t *testing.T, s NonceStore, nonce string, lease time.Duration) NonceState {
 	t.Helper()
-	state, err := s.Claim(context.Background(), nonce, tok, lease)
+	token := lastToken.Add(1) + tok
+	state, err := s.Claim(context.Background(), nonce, token, lease)
 	require.NoError(t, err)
+	if state == NonceNew {
+		holders.Store(nonce, token)
+	}
 	return state
+}
+
+// release releases nonce with the token of the claim of it that claim
+// last won.
+func release(t *testing.T, s NonceStore, nonce string) {
+	t.Helper()
+	token, _ := holders.Load(nonce)
+	held, _ := token.(uint64)
+	require.NoError(t, s.Release(context.Background(), nonce, held))
 }
 
 func complete(t *testing.T, s NonceStore, nonce string, window time.Duration) {
@@ -55,17 +78,16 @@ func complete(t *testing.T, s NonceStore, nonce string, window time.Duration) {
 
 func TestMemoryNonceStoreClaimCompleteRelease(t *testing.T) {
 	s, _ := newTestStore(10)
-	ctx := context.Background()
 	assert.Equal(t, NonceNew, claim(t, s, "a", time.Minute), "first claim")
 	assert.Equal(t, NonceInProgress, claim(t, s, "a", time.Minute), "claimed, not completed")
 	assert.Equal(t, NonceNew, claim(t, s, "b", time.Minute), "another nonce")
 	complete(t, s, "a", time.Hour)
 	assert.Equal(t, NonceDone, claim(t, s, "a", time.Minute), "completed")
-	require.NoError(t, s.Release(ctx, "b", tok))
+	release(t, s, "b")
 	assert.Equal(t, NonceNew, claim(t, s, "b", time.Minute), "claim after release")
-	require.NoError(t, s.Release(ctx, "a", tok))
+	release(t, s, "a")
 	assert.Equal(t, NonceDone, claim(t, s, "a", time.Minute), "a done nonce is not released: a success is never undone")
-	require.NoError(t, s.Release(ctx, "never-claimed", tok))
+	release(t, s, "never-claimed")
 	complete(t, s, "never-claimed", time.Hour)
 	assert.Equal(t, NonceDone, claim(t, s, "never-claimed", time.Minute), "Complete without a claim records it")
 	assert.Equal(t, 3, s.Len())
@@ -157,10 +179,10 @@ func TestMemoryNonceStoreConcurrent(t *testing.T) {
 	const goroutines, nonces = 32, 50
 	var wins [nonces]atomic.Int32
 	var wg sync.WaitGroup
-	for range goroutines {
+	for g := range goroutines {
 		wg.Go(func() {
 			for i := range nonces {
-				if state, _ := s.Claim(context.Background(), strconv.Itoa(i), uint64(i+1), time.Minute); state == NonceNew {
+				if state, _ := s.Claim(context.Background(), strconv.Itoa(i), uint64(g*nonces+i+1), time.Minute); state == NonceNew {
 					wins[i].Add(1)
 				}
 			}
@@ -196,7 +218,7 @@ func TestMemoryNonceStoreStaysBounded(t *testing.T) {
 		n := strconv.Itoa(i)
 		require.Equal(t, NonceNew, claim(t, s, n, time.Hour))
 		if i%2 == 0 {
-			require.NoError(t, s.Release(context.Background(), n, tok))
+			release(t, s, n)
 		}
 		require.LessOrEqual(t, s.Len(), 10, "after %d claims", i+1)
 	}
@@ -265,7 +287,9 @@ func TestMemoryNonceStoreMemoryAtCap(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	s := NewMemoryNonceStore(0)
 	for range DefaultMaxNonces { // both generations full: the peak
-		claim(t, s, NewNonce(), time.Hour)
+		if _, err := s.Claim(context.Background(), NewNonce(), tok, time.Hour); err != nil {
+			t.Fatal(err)
+		}
 	}
 	runtime.GC()
 	runtime.ReadMemStats(&after)
@@ -297,4 +321,25 @@ func BenchmarkMemoryNonceStoreClaimComplete(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// lostReplyStore claims in the MemoryNonceStore it wraps and then fails,
+// as a remote store whose answer was lost after it claimed.
+type lostReplyStore struct{ *MemoryNonceStore }
+
+func (s lostReplyStore) Claim(ctx context.Context, nonce string, token uint64, lease time.Duration) (NonceState, error) {
+	s.MemoryNonceStore.Claim(ctx, nonce, token, lease)
+	return NonceInProgress, errors.New("i/o timeout")
+}
+
+// A Claim whose store failed may still have claimed: Nonces.Claim gives
+// that claim back, or every retry would be "in progress" until the lease
+// ends.
+func TestNoncesClaimErrorReleasesWhatItMayHaveClaimed(t *testing.T) {
+	mem := NewMemoryNonceStore(0)
+	_, err := Nonces{V3: "v3", V2: "v2"}.Claim(context.Background(), lostReplyStore{mem}, time.Minute)
+	require.ErrorIs(t, err, ErrUnavailable)
+	c, err := Nonces{V3: "v3", V2: "v2"}.Claim(context.Background(), mem, time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, NonceNew, c.State, "the retry is dispatched")
 }

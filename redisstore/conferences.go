@@ -42,6 +42,10 @@ func (c *conferences) Acquire(ctx context.Context, uuid string, now time.Time, l
 			return err
 		})
 		if err != nil {
+			// The script may have taken the turn with its answer lost (a
+			// timeout): give it back, or the conference's events would
+			// wait out TurnLease.
+			c.releaseTurn(ctx, keys, token)
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("track: waiting for another event of the conference: %w", context.Cause(ctx))
 			}
@@ -63,8 +67,14 @@ func (c *conferences) Acquire(ctx context.Context, uuid string, now time.Time, l
 				}
 			}
 			if t.rec == nil && int(nLive.Val()+nEnded.Val()) >= max(1, lim.MaxConferences) {
-				if !c.evictEnded(ctx, lim) {
+				evicted, err := c.evictEnded(ctx, lim)
+				if err != nil || !evicted {
 					t.Release()
+				}
+				if err != nil {
+					return nil, err
+				}
+				if !evicted {
 					return nil, fmt.Errorf("%w: %d conferences tracked (MaxConferences), none ended", track.ErrTrackerFull, nLive.Val()+nEnded.Val())
 				}
 			}
@@ -91,15 +101,17 @@ func (c *conferences) Acquire(ctx context.Context, uuid string, now time.Time, l
 }
 
 // evictEnded drops the conference that ended longest ago and is not
-// busy, to admit a new one; it reports whether one was dropped.
-func (c *conferences) evictEnded(ctx context.Context, lim track.Limits) bool {
+// busy, to admit a new one; it reports whether one was dropped. It stops
+// at the first Redis failure, so that a stalled Redis costs one Timeout,
+// not one per candidate.
+func (c *conferences) evictEnded(ctx context.Context, lim track.Limits) (bool, error) {
 	s := c.s
 	var oldest []string
 	if err := s.call(ctx, func(ctx context.Context) (err error) {
 		oldest, err = s.rdb.ZRange(ctx, s.endedKey(), 0, 7).Result()
 		return err
 	}); err != nil {
-		return false
+		return false, unavailable("listing ended conferences", err)
 	}
 	for _, uuid := range oldest {
 		var code int64
@@ -107,13 +119,60 @@ func (c *conferences) evictEnded(ctx context.Context, lim track.Limits) bool {
 			code, err = dropEnded.Eval(ctx, s.rdb, s.confKeys(uuid), newToken(), ms(s.opt.TurnLease), ms(c.endedTTL(lim)+s.opt.RememberEnded)).Int64()
 			return err
 		})
-		if err != nil || code == 0 {
+		switch {
+		case err != nil:
+			return false, unavailable("evicting an ended conference", err)
+		case code == 0:
 			continue // busy: an event of it is being applied
+		case code == 3:
+			c.reindex(ctx, uuid) // live, though indexed as ended
+			continue
 		}
 		c.unindex(ctx, s.endedKey(), uuid, code == 1)
-		return true
+		return true, nil
 	}
-	return false
+	return false, nil
+}
+
+// reindex puts uuid in the index its stored record belongs to, and takes
+// it out of the other: after a commit refused as fenced off (its pipeline
+// indexed the stale record) or an index found wrong. Failures are left to
+// the next commit of the conference, which indexes it again.
+func (c *conferences) reindex(ctx context.Context, uuid string) {
+	ctx = context.WithoutCancel(ctx)
+	rec, err := c.Load(ctx, uuid)
+	if err != nil || rec == nil {
+		return
+	}
+	s := c.s
+	s.call(ctx, func(ctx context.Context) error {
+		pipe := s.rdb.Pipeline()
+		indexCommit(ctx, pipe, s, uuid, rec)
+		_, err := pipe.Exec(ctx)
+		return err
+	})
+}
+
+// indexCommit queues the index updates of a commit of rec: an ended
+// conference in the ended index, a live one in the live index, each out
+// of the other.
+func indexCommit(ctx context.Context, pipe redis.Pipeliner, s *Store, uuid string, rec *track.Record) {
+	if rec.Ended() {
+		pipe.ZRem(ctx, s.liveKey(), uuid)
+		pipe.ZAdd(ctx, s.endedKey(), redis.Z{Score: unixMs(rec.EndedLocal()), Member: uuid})
+		return
+	}
+	pipe.ZRem(ctx, s.endedKey(), uuid)
+	pipe.ZAdd(ctx, s.liveKey(), redis.Z{Score: unixMs(rec.LastActive()), Member: uuid})
+}
+
+// releaseTurn gives back the turn token may hold, with a deadline of its
+// own (the caller's may have passed).
+func (c *conferences) releaseTurn(ctx context.Context, keys []string, token string) {
+	s := c.s
+	s.call(context.WithoutCancel(ctx), func(ctx context.Context) error {
+		return turnRelease.Eval(ctx, s.rdb, keys[:1], token).Err()
+	})
 }
 
 // unindex removes uuid from an index; when announce is set and this call

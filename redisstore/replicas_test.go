@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -43,6 +44,20 @@ type lifecycle struct {
 
 func newLifecycle(inject bool) *lifecycle {
 	return &lifecycle{calls: map[string]map[vobizhook.Action]int{}, running: map[string]bool{}, inject: inject}
+}
+
+// count returns how many times the func of action ran for conference uuid.
+func (l *lifecycle) count(uuid string, action vobizhook.Action) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.calls[uuid][action]
+}
+
+// snapshot returns the calls of conference uuid, by action.
+func (l *lifecycle) snapshot(uuid string) map[vobizhook.Action]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return maps.Clone(l.calls[uuid])
 }
 
 func (l *lifecycle) fn(a vobizhook.Action) func(context.Context, vobizhook.ConferenceEvent) error {

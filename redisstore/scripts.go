@@ -8,10 +8,11 @@ import "github.com/redis/go-redis/v9"
 // restarts with an empty script cache.
 
 // nonceClaim: KEYS = nonce; ARGV = token, lease ms. Returns 0 (new, now
-// claimed), 1 (in progress) or 2 (done).
+// claimed, or already claimed by this token: the call re-sent by the
+// client after a dropped connection), 1 (in progress) or 2 (done).
 var nonceClaim = redis.NewScript(`
 local v = redis.call('GET', KEYS[1])
-if not v then
+if not v or v == 'p' .. ARGV[1] then
   redis.call('SET', KEYS[1], 'p' .. ARGV[1], 'PX', ARGV[2])
   return 0
 end
@@ -35,17 +36,18 @@ end
 return 0`)
 
 // turnAcquire: KEYS = turn, record, marker; ARGV = token, lease ms.
-// Returns {1, record or nil} when the turn is taken, {0, its remaining
-// ms} when another holds it, {2} for a conference that ended and was
-// dropped.
+// Returns {1, record or nil} when the turn is taken (or was already this
+// token's: a re-sent call), {0, its remaining ms} when another holds it,
+// {2} for a conference that ended and was dropped.
 var turnAcquire = redis.NewScript(`
 local rec = redis.call('GET', KEYS[2])
 if not rec and redis.call('EXISTS', KEYS[3]) == 1 then return {2} end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  if rec then return {1, rec} end
-  return {1}
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2])
+elseif not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return {0, redis.call('PTTL', KEYS[1])}
 end
-return {0, redis.call('PTTL', KEYS[1])}`)
+if rec then return {1, rec} end
+return {1}`)
 
 // turnCommit: KEYS = turn, record, marker; ARGV = token, record, record
 // ttl ms, marker ttl ms (0: none), channel, changes (empty: none). Stores
@@ -73,8 +75,11 @@ return 0`)
 // dropEnded: KEYS = turn, record, marker; ARGV = token, lease ms, marker
 // ttl ms. Evicts an ended conference to make room: takes its turn if free,
 // deletes its record and leaves the marker. Returns 1 when dropped, 0 when
-// busy, 2 when there was nothing to drop.
+// busy, 2 when there was nothing to drop, 3 when the conference has not
+// ended (a record without the marker, which only an ended commit sets):
+// the index was wrong, and nothing is dropped.
 var dropEnded = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 and redis.call('EXISTS', KEYS[3]) == 0 then return 3 end
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
 local existed = redis.call('DEL', KEYS[2])
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])

@@ -98,19 +98,19 @@ func (t *turn) Commit(ctx context.Context, rec *track.Record, changes []track.Ch
 	err = s.call(ctx, func(ctx context.Context) error {
 		pipe := s.rdb.Pipeline()
 		res = turnCommit.Eval(ctx, pipe, t.keys, t.token, blob, ms(ttl), markerMs(marker), s.channel(), payload)
-		if rec.Ended() {
-			pipe.ZRem(ctx, s.liveKey(), t.uuid)
-			pipe.ZAdd(ctx, s.endedKey(), redis.Z{Score: unixMs(rec.EndedLocal()), Member: t.uuid})
-		} else {
-			pipe.ZAdd(ctx, s.liveKey(), redis.Z{Score: unixMs(rec.LastActive()), Member: t.uuid})
-		}
+		indexCommit(ctx, pipe, s, t.uuid, rec)
 		_, err := pipe.Exec(ctx)
 		return err
 	})
 	if err != nil {
+		// The renewals have stopped: give the turn back now (a no-op if
+		// the script ran) rather than leave it to its lease.
+		t.c.releaseTurn(ctx, t.keys, t.token)
 		return unavailable("committing a conference", err)
 	}
 	if ok, _ := res.Int64(); ok != 1 {
+		// The pipeline indexed the stale record: index the stored one.
+		t.c.reindex(ctx, t.uuid)
 		return fmt.Errorf("%w: redisstore: its lease ran out and another replica took it", track.ErrTurnLost)
 	}
 	return nil
@@ -128,8 +128,5 @@ func (t *turn) Release() {
 	if !t.stop() {
 		return
 	}
-	s := t.c.s
-	s.call(context.Background(), func(ctx context.Context) error {
-		return turnRelease.Eval(ctx, s.rdb, t.keys[:1], t.token).Err()
-	})
+	t.c.releaseTurn(context.Background(), t.keys, t.token)
 }

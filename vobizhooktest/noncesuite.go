@@ -97,7 +97,8 @@ var nonceCases = []struct {
 	{"states", func(t *testing.T, n *nonceSuite) {
 		n.want("a", 1, vobizhook.NonceNew, "first claim")
 		n.want("a", 2, vobizhook.NonceInProgress, "claimed, not completed")
-		n.want("a", 1, vobizhook.NonceInProgress, "even for the same token")
+		n.want("a", 1, vobizhook.NonceNew, "claimed again by its own token: a retried call, still its claim")
+		n.want("a", 2, vobizhook.NonceInProgress, "still held")
 		n.want("b", 3, vobizhook.NonceNew, "another nonce is independent")
 		n.complete("a", 1, time.Hour)
 		n.want("a", 4, vobizhook.NonceDone, "completed")
