@@ -136,15 +136,32 @@ func (c *conferences) evictEnded(ctx context.Context, lim track.Limits) (bool, e
 
 // reindex puts uuid in the index its stored record belongs to, and takes
 // it out of the other: after a commit refused as fenced off (its pipeline
-// indexed the stale record) or an index found wrong. Failures are left to
-// the next commit of the conference, which indexes it again.
+// indexed the stale record) or an index found wrong. It holds the
+// conference's turn meanwhile, so that no commit lands between reading the
+// record and indexing it; when another holds the turn, that holder's commit
+// indexes the conference. Failures are left to the next commit.
 func (c *conferences) reindex(ctx context.Context, uuid string) {
 	ctx = context.WithoutCancel(ctx)
-	rec, err := c.Load(ctx, uuid)
-	if err != nil || rec == nil {
+	s := c.s
+	keys, token := s.confKeys(uuid), newToken()
+	var res []any
+	err := s.call(ctx, func(ctx context.Context) (err error) {
+		res, err = turnAcquire.Eval(ctx, s.rdb, keys, token, ms(s.opt.TurnLease)).Slice()
+		return err
+	})
+	if err != nil {
+		c.releaseTurn(ctx, keys, token)
 		return
 	}
-	s := c.s
+	if code, _ := res[0].(int64); code != 1 {
+		return // busy, or dropped
+	}
+	defer c.releaseTurn(ctx, keys, token)
+	blob, _ := res[len(res)-1].(string)
+	rec := &track.Record{}
+	if len(res) < 2 || rec.UnmarshalBinary([]byte(blob)) != nil {
+		return // no record (expired), or one Acquire reports
+	}
 	s.call(ctx, func(ctx context.Context) error {
 		pipe := s.rdb.Pipeline()
 		indexCommit(ctx, pipe, s, uuid, rec)
