@@ -60,7 +60,8 @@ func (k *macKey) sum(base *baseURL, sep, nonce string, out *[sha256.Size]byte) {
 // URL Vobiz signs, kept in pieces so that the variants cost nothing.
 type baseURL struct {
 	scheme, host, port, path string // host keeps the brackets of an IPv6 literal; path as escaped
-	userinfo                 string // "user:pass" as escaped in the URL; written only when signUser
+	userinfo                 string // "user:pass" exactly as written in the URL; written only when signUser
+	userinfoEsc              string // the same as net/url escapes it, when that differs
 	signUser                 bool
 	// From the URL's user info, for RequireBasicAuth; never written out.
 	hasUser        bool
@@ -112,12 +113,14 @@ func (b baseURL) alternate() (baseURL, bool) {
 }
 
 // urlCandidates are the URLs a signature may have been computed over: the
-// URL as given, with and without the scheme's default port; with its user
-// info (Vobiz's Python SDK signs it, its Go SDK does not); with its path
-// percent-decoded (the Go SDK signs the decoded path, the Python SDK the raw
-// one). The most likely comes first.
+// URL as given, with and without the scheme's default port; with an empty
+// path and with "/" when it has either (a callbackUrl of just a host is
+// requested as "/"); with its user info (Vobiz's Python SDK signs it as
+// written, its Go SDK leaves it out; net/url's escaping of it is tried
+// too); with its path percent-decoded (the Go SDK signs the decoded path,
+// the Python SDK the raw one). The most likely comes first.
 type urlCandidates struct {
-	c                  [6]baseURL
+	c                  [12]baseURL // 2 ports x 2 root paths x (none, as written, escaped) user info
 	n                  int
 	withUser, withPath bool
 }
@@ -131,13 +134,30 @@ func (u *urlCandidates) add(b baseURL) {
 	}
 }
 
+// addRoots adds b and, when its path is empty or "/", b with the other.
+func (u *urlCandidates) addRoots(b baseURL) {
+	u.add(b)
+	switch b.path {
+	case "":
+		b.path = "/"
+		u.add(b)
+	case "/":
+		b.path = ""
+		u.add(b)
+	}
+}
+
 func (u *urlCandidates) build(b baseURL) {
 	b.signUser = false
-	u.add(b)
+	u.addRoots(b)
 	if b.hasUser {
 		withUser := b
 		withUser.signUser = true
-		u.add(withUser)
+		u.addRoots(withUser)
+		if b.userinfoEsc != "" {
+			withUser.userinfo = b.userinfoEsc
+			u.addRoots(withUser)
+		}
 		u.withUser = true
 	}
 	if decoded, err := url.PathUnescape(b.path); err == nil && decoded != b.path {
@@ -189,11 +209,27 @@ func parseBaseURL(raw string) (baseURL, error) {
 	b := baseURL{scheme: u.Scheme, host: host, port: port, path: u.EscapedPath()}
 	if u.User != nil {
 		b.hasUser = true
-		b.userinfo = u.User.String()
+		b.userinfo = rawUserinfo(raw)
+		if esc := u.User.String(); esc != b.userinfo {
+			b.userinfoEsc = esc
+		}
 		b.user = u.User.Username()
 		b.password, _ = u.User.Password()
 	}
 	return b, nil
+}
+
+// rawUserinfo returns the user info of an absolute URL exactly as written
+// (net/url re-escapes it: "p!ss" becomes "p%21ss").
+func rawUserinfo(raw string) string {
+	_, rest, _ := strings.Cut(raw, "://")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		return rest[:i]
+	}
+	return ""
 }
 
 // requestBase rebuilds the callback URL from the request: scheme from TLS,

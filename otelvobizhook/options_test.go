@@ -12,6 +12,8 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/vobizhook/vobizhook"
 	"github.com/vobizhook/vobizhook/otelvobizhook"
@@ -36,6 +38,17 @@ func TestOptions(t *testing.T) {
 			opts: func(*harness) []otelvobizhook.Option {
 				return []otelvobizhook.Option{otelvobizhook.WithMeterProvider(nil)}
 			}},
+		{name: "WithMeterProvider of a nil pointer is the global one",
+			opts: func(*harness) []otelvobizhook.Option {
+				var unset *sdkmetric.MeterProvider // a variable set only when metrics are on
+				return []otelvobizhook.Option{otelvobizhook.WithMeterProvider(unset)}
+			}},
+		{name: "WithTracerProvider of a nil pointer traces with the global one",
+			opts: func(*harness) []otelvobizhook.Option {
+				var unset *sdktrace.TracerProvider
+				return []otelvobizhook.Option{otelvobizhook.WithTracerProvider(unset)}
+			},
+			spans: "global"},
 		{name: "WithMeterProvider",
 			opts: func(l *harness) []otelvobizhook.Option {
 				return []otelvobizhook.Option{otelvobizhook.WithMeterProvider(l.mp)}

@@ -10,6 +10,7 @@ package otelvobizhook
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -80,14 +81,15 @@ type config struct {
 }
 
 // WithMeterProvider records the metrics with mp instead of the global
-// MeterProvider (otel.GetMeterProvider). A nil mp means the global one.
+// MeterProvider (otel.GetMeterProvider). A nil mp (or a nil pointer in it)
+// means the global one.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return func(c *config) { c.mp = mp }
 }
 
 // WithTracerProvider records a span per callback with tp, and implies
-// WithTracing(true) unless WithTracing(false) is also given. A nil tp means
-// the global TracerProvider (otel.GetTracerProvider).
+// WithTracing(true) unless WithTracing(false) is also given. A nil tp (or a
+// nil pointer in it) means the global TracerProvider (otel.GetTracerProvider).
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return func(c *config) { c.tp, c.tpSet = tp, true }
 }
@@ -120,7 +122,7 @@ func New(opts ...Option) (func(context.Context, vobizhook.Outcome), error) {
 		}
 	}
 	mp := c.mp
-	if mp == nil {
+	if isNil(mp) {
 		mp = otel.GetMeterProvider()
 	}
 	meter := mp.Meter(ScopeName)
@@ -140,7 +142,7 @@ func New(opts ...Option) (func(context.Context, vobizhook.Outcome), error) {
 	r := &recorder{calls: calls, duration: duration, sets: map[setKey]*measureOpts{}}
 	if c.tracing == nil && c.tpSet || c.tracing != nil && *c.tracing {
 		tp := c.tp
-		if tp == nil {
+		if isNil(tp) {
 			tp = otel.GetTracerProvider()
 		}
 		r.tracer = tp.Tracer(ScopeName)
@@ -248,4 +250,15 @@ func boundedAction(o vobizhook.Outcome) action {
 		return a
 	}
 	return actionOther
+}
+
+// isNil reports whether p is nil, or an interface holding a nil pointer
+// (var mp *sdkmetric.MeterProvider left unset and passed on), which the SDK
+// would dereference.
+func isNil(p any) bool {
+	if p == nil {
+		return true
+	}
+	v := reflect.ValueOf(p)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }

@@ -132,7 +132,7 @@ func newRequest(ev vobizhook.ConferenceEvent, o options) (*http.Request, error) 
 		return nil, err
 	}
 	params := EncodeEventIn(ev, o.loc)
-	signFor := u.String()
+	signFor := o.url // as written: u.String() would re-escape its user info
 	user := u.User
 	u.User = nil       // sent as Authorization: Basic, as a client does
 	var body io.Reader // nil for GET: the parameters go in the query

@@ -93,15 +93,19 @@ func newInspector(cfg listenConfig, p *printer) *inspector {
 		// The app deduplicates; see forward.go.
 		in.handler.NonceStore = relayNonces{seen: vobizhook.NewMemoryNonceStore(0)}
 	}
+	// The path is compared as it is, not registered as a ServeMux
+	// pattern: -path /{tenant}/events is that literal path, not a
+	// wildcard, and braces or spaces cannot make the mux panic.
 	in.mux = http.NewServeMux()
-	in.mux.HandleFunc(cfg.path, in.serveCallback)
-	if cfg.path != "/" {
-		in.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			in.tally.add(vobizhook.OutcomeRefused, nil)
-			p.notFound(newInbound(r), cfg.path)
-			http.NotFound(w, r)
-		})
-	}
+	in.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == cfg.path {
+			in.serveCallback(w, r)
+			return
+		}
+		in.tally.add(vobizhook.OutcomeRefused, nil)
+		p.notFound(newInbound(r), cfg.path)
+		http.NotFound(w, r)
+	})
 	return in
 }
 
@@ -272,8 +276,8 @@ func runListen(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	forwardTo := f.String("forward-to", "", "forward each verified callback to the app at this `URL` and answer with its answer")
 	forwardTimeout := f.Duration("forward-timeout", defaultForwardTimeout, "how long to wait for the app's answer before answering 504;\nkeep it under Vobiz's 3s")
 	f.check(func() error {
-		if !strings.HasPrefix(*path, "/") {
-			return fmt.Errorf("-path %q: want a path starting with /", *path)
+		if !strings.HasPrefix(*path, "/") || strings.ContainsFunc(*path, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return fmt.Errorf("-path %q: want a path starting with /, without spaces or control characters", *path)
 		}
 		if *callbackURL != "" {
 			if _, err := vobizhook.BaseURL(*callbackURL); err != nil {

@@ -76,6 +76,10 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{"bad flag", []string{"listen", "-port", "1"}, 2, "", "flag provided but not defined: -port"},
 		{"bad flag value", []string{"simulate", "-url", "http://x/", "-participants", "many"}, 2, "", `invalid value "many"`},
 		{"listen: path without slash", []string{"listen", "-path", "hook"}, 2, "", "starting with /"},
+		{"listen: path with a space", []string{"listen", "-path", "/a b"}, 2, "", "without spaces or control characters"},
+		{"listen: path with a control character", []string{"listen", "-path", "/a\x00"}, 2, "", "without spaces or control characters"},
+		{"send: no timeout", []string{"send", "-url", "http://x/", "-timeout", "0", "a.http"}, 2, "", "-timeout 0s: want more than 0"},
+		{"send: negative timeout", []string{"send", "-url", "http://x/", "-timeout", "-1s", "a.http"}, 2, "", "-timeout -1s: want more than 0"},
 		{"listen: bad callback URL", []string{"listen", "-callback-url", "ftp://x/"}, 2, "", "-callback-url"},
 		{"listen: stray argument", []string{"listen", "now"}, 2, "", "unexpected arguments: now"},
 		{"send: no URL", []string{"send", "a.http"}, 2, "", "-url is required"},
@@ -113,6 +117,22 @@ func TestUsageAndExitCodes(t *testing.T) {
 			if tt.code == 2 && len(tt.args) > 0 && tt.args[0] != "frobnicate" && tt.args[0] != "help" {
 				assert.Contains(t, stderr, "Usage: vobizhook", "a usage error shows the usage")
 			}
+		})
+	}
+}
+
+// -path is a literal path, not a ServeMux pattern: braces neither panic
+// the mux nor make a wildcard, and a trailing slash no subtree.
+func TestListenPathIsLiteral(t *testing.T) {
+	for _, path := range []string{"/{tenant}/events", "/conf{", "/{x}/{x}", "/x/{$}/y", "/events/"} {
+		t.Run(path, func(t *testing.T) {
+			url, _, _, stop := startListen(t, "-path", path)
+			defer stop()
+			base := strings.TrimSuffix(url, path)
+			r := vobizhooktest.MustNewRequest(t, enterEvent(), vobizhooktest.WithURL(url))
+			assert.Equal(t, http.StatusOK, exchange(t, r).status, "the path itself")
+			other := vobizhooktest.MustNewRequest(t, enterEvent(), vobizhooktest.WithURL(base+"/acme/events/more"))
+			assert.Equal(t, http.StatusNotFound, exchange(t, other).status, "any other path")
 		})
 	}
 }

@@ -25,6 +25,9 @@ func runSend(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if f.NArg() == 0 {
 			return errors.New("no files to send")
 		}
+		if *timeout <= 0 {
+			return fmt.Errorf("-timeout %s: want more than 0 (every request has a deadline)", *timeout)
+		}
 		return nil
 	})
 	if code := f.parse(args, "FILE"); code >= 0 {
