@@ -8,6 +8,7 @@ import (
 	"slices"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -389,4 +390,21 @@ func TestTrackerMaxMembers(t *testing.T) {
 	}
 	c = onlyConference(t, tr)
 	assert.LessOrEqual(t, len(c.Members())+len(c.Past()), 3)
+}
+
+// A tracked conference keeps none of its first request's body alive: the
+// event's strings share that body, so the store keeps copies.
+func TestTrackerKeepsNoRequestBody(t *testing.T) {
+	ms := NewMemoryStore()
+	tr := &Tracker{Store: ms}
+	ev := parseLine(t, liveEvent(vobizhook.ActionEnter, "room-kept", 1, false))
+	_, err := tr.Apply(context.Background(), ev)
+	require.NoError(t, err)
+	ms.mu.RLock()
+	kept := ms.confs["room-kept"]
+	ms.mu.RUnlock()
+	require.NotNil(t, kept)
+	assert.NotSame(t, unsafe.StringData(ev.ConferenceUUID), unsafe.StringData(kept.uuid), "the store's UUID is a copy")
+	rec := kept.rec.Load()
+	assert.NotSame(t, unsafe.StringData(ev.ConferenceUUID), unsafe.StringData(rec.m.uuid), "the record's UUID is a copy")
 }

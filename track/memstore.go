@@ -3,6 +3,7 @@ package track
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,8 +29,10 @@ type MemoryStore struct {
 	// take it.
 	mu        sync.RWMutex
 	confs     map[string]*memConf
-	all       []*memConf // the same conferences, for sweeping in batches
+	all       []*memConf // the same conferences, for walking in batches; nil where one was removed
+	holes     int        // the nils in all
 	forgotten genset.Set[struct{}]
+	walkers   atomic.Int32 // walks of all in progress: it is compacted only when there are none
 
 	// ended lists the conferences in the order they ended, for eviction
 	// and expiry; entries already removed are skipped and dropped lazily.
@@ -118,6 +121,10 @@ func (s *MemoryStore) lookupOrCreate(uuid string, lim Limits) (*memConf, error) 
 	if s.confs == nil {
 		s.confs = make(map[string]*memConf)
 	}
+	s.compactLocked()
+	// A copy: the event's strings share its request's body, which would
+	// stay in memory as long as the conference.
+	uuid = strings.Clone(uuid)
 	c = &memConf{uuid: uuid, turn: make(chan struct{}, 1), idx: len(s.all)}
 	c.refs.Add(1)
 	s.confs[uuid] = c
@@ -149,10 +156,9 @@ func (s *MemoryStore) unref(c *memConf) {
 func (s *MemoryStore) removeLocked(c *memConf, remember int) {
 	c.removed.Store(true)
 	delete(s.confs, c.uuid)
-	last := s.all[len(s.all)-1]
-	s.all[c.idx], last.idx = last, c.idx
-	s.all[len(s.all)-1] = nil
-	s.all = s.all[:len(s.all)-1]
+	s.all[c.idx] = nil
+	s.holes++
+	s.compactLocked()
 	if remember > 0 {
 		s.forgotten.Add(s.forgotten.Key(c.uuid), struct{}{}, remember)
 	}
@@ -220,10 +226,32 @@ func (s *MemoryStore) Range(_ context.Context, fn func(*Record) bool) error {
 	return nil
 }
 
+// compactLocked closes the holes removals left in all, once they are half
+// of it and no walk is in progress; s.mu must be held exclusively. A
+// removal does not move another conference into its place, and all is not
+// compacted under a walk, so that a walk never misses a conference that
+// was there throughout (one moved behind it would be), nor sees one twice.
+func (s *MemoryStore) compactLocked() {
+	if s.holes == 0 || 2*s.holes < len(s.all) || s.walkers.Load() > 0 {
+		return
+	}
+	j := 0
+	for _, c := range s.all {
+		if c != nil {
+			c.idx, s.all[j] = j, c
+			j++
+		}
+	}
+	clear(s.all[j:])
+	s.all, s.holes = s.all[:j], 0
+}
+
 // each calls fn for every conference, holding the read lock for at most
-// sweepBatch of them at a time. A conference added or removed meanwhile
-// may be seen or not.
+// sweepBatch of them at a time. A conference there throughout is seen
+// once; one added or removed meanwhile may be seen or not.
 func (s *MemoryStore) each(fn func(*memConf) bool) {
+	s.walkers.Add(1) // before the first read: a compaction under way finishes first
+	defer s.walkers.Add(-1)
 	var batch [sweepBatch]*memConf
 	for start := 0; ; start += sweepBatch {
 		s.mu.RLock()
@@ -233,7 +261,7 @@ func (s *MemoryStore) each(fn func(*memConf) bool) {
 		}
 		s.mu.RUnlock()
 		for _, c := range batch[:n] {
-			if !fn(c) {
+			if c != nil && !fn(c) {
 				return
 			}
 		}

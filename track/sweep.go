@@ -105,7 +105,9 @@ func (t *Tracker) endOne(ctx context.Context, uuid string, now time.Time, lim Li
 			return nil
 		}
 	}
-	if err := turn.Commit(ctx, next, []Change{next.change(st, memberKey{})}); err != nil {
+	// OnIdleEnd succeeded: commit even if ctx ended meanwhile (a shutdown),
+	// or the next sweep would call it again.
+	if err := turn.Commit(context.WithoutCancel(ctx), next, []Change{next.change(st, memberKey{})}); err != nil {
 		return storeError(err)
 	}
 	return nil
