@@ -52,7 +52,9 @@ type Handler struct {
 	// OnLeave answers the request of <Conference action="..."> (see
 	// [ActionLeave]), when that URL is this Handler's: the answer XML it
 	// returns (a vobizxml.Response is an http.Handler) continues the call;
-	// nil answers an empty <Response>. Every copy of the request calls it.
+	// nil answers an empty <Response>. Every copy of the request calls it,
+	// even while an earlier copy's call still runs (the call waits on the
+	// answer): make it safe to run twice at once.
 	OnLeave func(ctx context.Context, ev ConferenceEvent) (http.Handler, error)
 
 	// Verifier checks each request's signature before its body is read.
@@ -75,9 +77,11 @@ type Handler struct {
 	Tracker Tracker
 
 	// WaitSound answers the waitSound fetches that reach this Handler
-	// (<Conference waitSound> pointing at its URL), every copy of them;
-	// a vobizxml.Response of hold music is one. nil answers an empty
-	// <Response>.
+	// (<Conference waitSound> pointing at its URL), every copy of them,
+	// even one arriving while OnOther still runs for the first (the caller
+	// waits on the music; so Vobiz does not retry the fetch if that OnOther
+	// then fails); a vobizxml.Response of hold music is one. nil answers an
+	// empty <Response>.
 	WaitSound http.Handler
 
 	// OnOutcome, when set, is called once per request, after the answer
@@ -121,8 +125,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			// A func aborted the response (http.ErrAbortHandler): no
 			// answer was written, and net/http handles the panic.
 			res.kind, res.status = OutcomeFailed, 0
-			var ok bool
-			if res.err, ok = v.(error); !ok {
+			if v == http.ErrAbortHandler {
+				res.err = http.ErrAbortHandler
+			} else {
 				res.err = &PanicError{Value: v, Stack: debug.Stack()}
 			}
 			h.outcome(r.Context(), res, start)

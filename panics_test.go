@@ -25,11 +25,15 @@ func (panickyTracker) Track(context.Context, vobizhook.ConferenceEvent, vobizhoo
 	panic("tracker bug")
 }
 
-// panickyStore is a NonceStore of the user's own with a bug.
-type panickyStore struct{ failingStore }
+// panickyStore is a NonceStore of the user's own with a bug: it panics
+// with value.
+type panickyStore struct {
+	failingStore
+	value any
+}
 
-func (panickyStore) Claim(context.Context, string, uint64, time.Duration) (vobizhook.NonceState, error) {
-	panic("store bug")
+func (s panickyStore) Claim(context.Context, string, uint64, time.Duration) (vobizhook.NonceState, error) {
+	panic(s.value)
 }
 
 // A panic in any code of the user's that the Handler calls, not only in
@@ -117,18 +121,28 @@ func TestAnswerPanicAfterWritingAborts(t *testing.T) {
 }
 
 // A panic the Handler does not contain (a NonceStore of the user's own)
-// goes on to net/http, and OnOutcome still learns of it as a *PanicError.
+// goes on to net/http, and OnOutcome still learns of it as a *PanicError,
+// whatever the value (a string, an error, a runtime error).
 func TestOutcomeOfAnUncontainedPanic(t *testing.T) {
-	var got vobizhook.Outcome
-	h := &vobizhook.Handler{
-		Verifier:   &vobizhook.Verifier{AuthTokens: []string{"t"}, CallbackURL: vobizhooktest.DefaultURL},
-		NonceStore: panickyStore{},
-		OnOutcome:  func(_ context.Context, o vobizhook.Outcome) { got = o },
-		Logger:     slog.New(slog.DiscardHandler),
+	var runtimeErr error
+	func() {
+		defer func() { runtimeErr, _ = recover().(error) }()
+		var m map[string]int
+		m["x"] = 1
+	}()
+	require.Error(t, runtimeErr)
+	for _, value := range []any{"store bug", errors.New("store bug"), runtimeErr} {
+		var got vobizhook.Outcome
+		h := &vobizhook.Handler{
+			Verifier:   &vobizhook.Verifier{AuthTokens: []string{"t"}, CallbackURL: vobizhooktest.DefaultURL},
+			NonceStore: panickyStore{value: value},
+			OnOutcome:  func(_ context.Context, o vobizhook.Outcome) { got = o },
+			Logger:     slog.New(slog.DiscardHandler),
+		}
+		assert.PanicsWithValue(t, value, func() { serve(h, vobizhooktest.MustNewRequest(t, liveEnter, vobizhooktest.WithAuthToken("t"))) })
+		assert.Equal(t, vobizhook.OutcomeFailed, got.Kind)
+		var pe *vobizhook.PanicError
+		require.True(t, errors.As(got.Err, &pe), "%T: Err = %v", value, got.Err)
+		assert.Equal(t, value, pe.Value)
 	}
-	assert.PanicsWithValue(t, "store bug", func() { serve(h, vobizhooktest.MustNewRequest(t, liveEnter, vobizhooktest.WithAuthToken("t"))) })
-	assert.Equal(t, vobizhook.OutcomeFailed, got.Kind)
-	var pe *vobizhook.PanicError
-	require.True(t, errors.As(got.Err, &pe), "Err = %v", got.Err)
-	assert.Equal(t, "store bug", pe.Value)
 }

@@ -1,11 +1,13 @@
 package redisstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -136,38 +138,44 @@ func (c *conferences) evictEnded(ctx context.Context, lim track.Limits) (bool, e
 
 // reindex puts uuid in the index its stored record belongs to, and takes
 // it out of the other: after a commit refused as fenced off (its pipeline
-// indexed the stale record) or an index found wrong. It holds the
-// conference's turn meanwhile, so that no commit lands between reading the
-// record and indexing it; when another holds the turn, that holder's commit
-// indexes the conference. Failures are left to the next commit.
+// indexed the stale record) or an index found wrong. Nothing fences index
+// writes (they are in other slots than the record), so a commit landing
+// between the read of the record and the index writes would have its own
+// index entries overwritten: the pipeline reads the record again after
+// writing, and a changed record is indexed again. Failures are left to
+// the next commit, or to Idle and eviction, which check the record.
 func (c *conferences) reindex(ctx context.Context, uuid string) {
 	ctx = context.WithoutCancel(ctx)
 	s := c.s
-	keys, token := s.confKeys(uuid), newToken()
-	var res []any
-	err := s.call(ctx, func(ctx context.Context) (err error) {
-		res, err = turnAcquire.Eval(ctx, s.rdb, keys, token, ms(s.opt.TurnLease)).Slice()
+	key := s.confKeys(uuid)[1]
+	var blob []byte
+	if err := s.call(ctx, func(ctx context.Context) (err error) {
+		blob, err = s.rdb.Get(ctx, key).Bytes()
 		return err
-	})
-	if err != nil {
-		c.releaseTurn(ctx, keys, token)
-		return
+	}); err != nil {
+		return // gone (expired, dropped), or Redis failing
 	}
-	if code, _ := res[0].(int64); code != 1 {
-		return // busy, or dropped
+	for range 4 {
+		rec := &track.Record{}
+		if rec.UnmarshalBinary(blob) != nil {
+			return
+		}
+		var after *redis.StringCmd
+		if err := s.call(ctx, func(ctx context.Context) error {
+			pipe := s.rdb.Pipeline()
+			indexCommit(ctx, pipe, s, uuid, rec)
+			after = pipe.Get(ctx, key)
+			_, err := pipe.Exec(ctx)
+			return err
+		}); err != nil {
+			return
+		}
+		next, err := after.Bytes()
+		if err != nil || bytes.Equal(next, blob) {
+			return
+		}
+		blob = next
 	}
-	defer c.releaseTurn(ctx, keys, token)
-	blob, _ := res[len(res)-1].(string)
-	rec := &track.Record{}
-	if len(res) < 2 || rec.UnmarshalBinary([]byte(blob)) != nil {
-		return // no record (expired), or one Acquire reports
-	}
-	s.call(ctx, func(ctx context.Context) error {
-		pipe := s.rdb.Pipeline()
-		indexCommit(ctx, pipe, s, uuid, rec)
-		_, err := pipe.Exec(ctx)
-		return err
-	})
 }
 
 // indexCommit queues the index updates of a commit of rec: an ended
@@ -243,6 +251,14 @@ func (c *conferences) Range(ctx context.Context, fn func(*track.Record) bool) er
 		return unavailable("listing conferences", err)
 	}
 	uuids := append(live.Val(), ended.Val()...)
+	// A conference in both indexes (a commit refused as fenced off whose
+	// reindex failed) is read once.
+	seen := make(map[string]bool, len(uuids))
+	uuids = slices.DeleteFunc(uuids, func(u string) bool {
+		dup := seen[u]
+		seen[u] = true
+		return dup
+	})
 	for start := 0; start < len(uuids); start += rangeBatch {
 		batch := uuids[start:min(start+rangeBatch, len(uuids))]
 		var gets []*redis.StringCmd
@@ -293,16 +309,19 @@ func (c *conferences) Idle(ctx context.Context, before time.Time) ([]string, err
 	if err != nil {
 		return nil, unavailable("listing idle conferences", err)
 	}
-	present, err := c.existing(ctx, uuids)
+	present, ended, err := c.existing(ctx, uuids)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for i, uuid := range uuids {
-		if present[i] {
-			out = append(out, uuid)
-		} else {
+		switch {
+		case !present[i]:
 			c.unindex(ctx, s.liveKey(), uuid, false)
+		case ended[i]:
+			c.reindex(ctx, uuid) // ended, though indexed as live
+		default:
+			out = append(out, uuid)
 		}
 	}
 	return out, nil
@@ -325,7 +344,7 @@ func (c *conferences) Expire(ctx context.Context, now time.Time, lim track.Limit
 	if err != nil {
 		return unavailable("listing expired conferences", err)
 	}
-	present, err := c.existing(ctx, uuids)
+	present, _, err := c.existing(ctx, uuids)
 	if err != nil {
 		return err
 	}
@@ -337,31 +356,34 @@ func (c *conferences) Expire(ctx context.Context, now time.Time, lim track.Limit
 	return nil
 }
 
-// existing reports, for each uuid, whether its record exists.
-func (c *conferences) existing(ctx context.Context, uuids []string) ([]bool, error) {
+// existing reports, for each uuid, whether its record exists, and whether
+// it has ended (its marker, which only an ended commit sets, exists).
+func (c *conferences) existing(ctx context.Context, uuids []string) (present, ended []bool, err error) {
 	s := c.s
-	out := make([]bool, len(uuids))
+	present, ended = make([]bool, len(uuids)), make([]bool, len(uuids))
 	for start := 0; start < len(uuids); start += rangeBatch {
 		batch := uuids[start:min(start+rangeBatch, len(uuids))]
 		err := s.call(ctx, func(ctx context.Context) error {
 			pipe := s.rdb.Pipeline()
-			cmds := make([]*redis.IntCmd, len(batch))
+			recs, markers := make([]*redis.IntCmd, len(batch)), make([]*redis.IntCmd, len(batch))
 			for i, uuid := range batch {
-				cmds[i] = pipe.Exists(ctx, s.confKeys(uuid)[1])
+				keys := s.confKeys(uuid)
+				recs[i], markers[i] = pipe.Exists(ctx, keys[1]), pipe.Exists(ctx, keys[2])
 			}
 			if _, err := pipe.Exec(ctx); err != nil {
 				return err
 			}
-			for i, cmd := range cmds {
-				out[start+i] = cmd.Val() == 1
+			for i := range batch {
+				present[start+i] = recs[i].Val() == 1
+				ended[start+i] = present[start+i] && markers[i].Val() == 1
 			}
 			return nil
 		})
 		if err != nil {
-			return nil, unavailable("checking conferences", err)
+			return nil, nil, unavailable("checking conferences", err)
 		}
 	}
-	return out, nil
+	return present, ended, nil
 }
 
 // liveTTL and endedTTL are how long Redis keeps a record: a live one long

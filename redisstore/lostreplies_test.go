@@ -217,3 +217,113 @@ func TestEvictionAnswersWithinVobizDeadline(t *testing.T) {
 	t.Logf("answered %d after %s", code, elapsed)
 	assert.Less(t, elapsed, 3*time.Second, "answered within Vobiz's 3 s")
 }
+
+// The reindex after a fenced commit is not fenced itself: a successor that
+// commits between its read of the record and its index writes (here B
+// ends the conference) would have its index entries overwritten with
+// those of the record it replaced. The reindex reads the record again
+// after writing and indexes the new one. A replica whose lease ran out is
+// a slow one, so a pause between its round trips is the expected case.
+func TestFencedReindexYieldsToTheSuccessorsCommit(t *testing.T) {
+	srv := startRedis(t)
+	proxy := newFaultProxy(t, srv.Addr())
+	opt := redisstore.Options{TurnLease: 600 * time.Millisecond, Timeout: 3 * time.Second}
+	const prefix = "reidx:"
+	lifeA, lifeB := newLifecycle(false), newLifecycle(false)
+	a := newReplica(t, []string{proxy.Addr()}, prefix, lifeA, opt)
+	b := newReplica(t, []string{srv.Addr()}, prefix, lifeB, opt)
+	for _, rep := range []*replica{a, b} {
+		rep.tracker.MaxIdle = -1
+	}
+	const uuid = "c-reidx"
+	member := func(m int, action vobizhook.Action, last bool) *http.Request {
+		ev := vobizhook.ConferenceEvent{
+			Action: action, ConferenceUUID: uuid, ConferenceName: "room",
+			CallUUID: "call-" + strconv.Itoa(m), MemberID: strconv.Itoa(m), CurrentSize: -1, LastMember: last,
+		}
+		if action == vobizhook.ActionEnter {
+			ev.Event = "ConferenceEnter"
+		} else {
+			ev.Event = "ConferenceExit"
+		}
+		return vobizhooktest.MustNewRequest(t, ev, vobizhooktest.WithURL(publicURL), vobizhooktest.WithAuthToken(replicaToken))
+	}
+	require.Equal(t, http.StatusOK, serveCopy(t, b.handler, member(1, vobizhook.ActionEnter, false)))
+
+	stuck, unstick := make(chan struct{}), make(chan struct{})
+	a.handler.OnExit = func(ctx context.Context, ev vobizhook.ConferenceEvent) error {
+		close(stuck)
+		<-unstick
+		return nil
+	}
+	codeA := make(chan int, 1)
+	go func() { codeA <- serveCopy(t, a.handler, member(1, vobizhook.ActionExit, true)) }()
+	<-stuck
+	// A's lease runs out (as if it had been paused): its turn is gone.
+	rdb := newClient(t, srv.Addr())
+	require.NoError(t, rdb.Del(context.Background(), prefix+"c:{"+uuid+"}:t").Err())
+	require.Equal(t, http.StatusOK, serveCopy(t, b.handler, member(2, vobizhook.ActionEnter, false)))
+
+	// A's reindex Load (a plain GET of the record) runs in Redis at once,
+	// but A is slow to act on its answer.
+	proxy.delayReplyTo("$3\r\nget\r\n", 800*time.Millisecond)
+	t0 := time.Now()
+	close(unstick)
+	time.Sleep(250 * time.Millisecond) // A's fenced commit is refused; its Load has run
+
+	// Meanwhile B applies both exits: the conference ends, B indexes it as ended.
+	require.Equal(t, http.StatusOK, serveCopy(t, b.handler, member(1, vobizhook.ActionExit, false)))
+	require.Equal(t, http.StatusOK, serveCopy(t, b.handler, member(2, vobizhook.ActionExit, true)))
+	t.Logf("B's exits done at %s", time.Since(t0))
+	require.Equal(t, http.StatusServiceUnavailable, <-codeA, "A's stale commit is refused")
+	t.Logf("A answered at %s", time.Since(t0))
+
+	c, ok, err := b.tracker.Conference(context.Background(), uuid)
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.True(t, c.Ended, "B ended it")
+
+	ctx := context.Background()
+	_, errLive := rdb.ZScore(ctx, prefix+"live", uuid).Result()
+	_, errEnded := rdb.ZScore(ctx, prefix+"ended", uuid).Result()
+	assert.NoError(t, errEnded, "an ended conference must be in the ended index (eviction and Expire read it)")
+	assert.Error(t, errLive, "an ended conference must not be in the live index")
+
+	// The consequence: the ended conference cannot be evicted, so at
+	// MaxConferences=1 a new conference is refused (it is admitted when
+	// the index is right).
+	b.tracker.MaxConferences = 1
+	assert.Equal(t, http.StatusOK, serveCopy(t, b.handler, enterRequest(t, "c-reidx-next", 1)),
+		"the only conference ended: it is evicted to admit a new one")
+}
+
+// The commit script, re-sent by go-redis after a dropped connection, finds
+// the turn it gave back gone and reports the commit it made as fenced off:
+// the delivery is answered 503, and Vobiz's retry finds the steps done and
+// is acknowledged without calling a func again (README, the fault table).
+func TestClientRetryOfACommitCallsNoFuncTwice(t *testing.T) {
+	srv := startRedis(t)
+	proxy := newFaultProxy(t, srv.Addr())
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs: []string{proxy.Addr()}, ContextTimeoutEnabled: true,
+		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
+	})
+	t.Cleanup(func() { rdb.Close() })
+	life := newLifecycle(false)
+	s := redisstore.New(rdb, redisstore.Options{Prefix: "recommit:"})
+	h := &vobizhook.Handler{
+		Verifier:   &vobizhook.Verifier{AuthTokens: []string{replicaToken}, CallbackURL: publicURL},
+		NonceStore: s.Nonces(),
+		Tracker:    &track.Tracker{Store: s.Conferences(), MaxIdle: -1},
+		OnStart:    life.fn(vobizhook.ActionStart), OnEnter: life.fn(vobizhook.ActionEnter),
+		Logger: slog.New(slog.NewTextHandler(tlog{t}, nil)),
+	}
+	require.Equal(t, http.StatusOK, serveCopy(t, h, enterRequest(t, "c-warm", 1)))
+	proxy.dropReplyOnce("PUBLISH") // turnCommit's script
+	r := enterRequest(t, "c-recommit", 1)
+	assert.Equal(t, http.StatusServiceUnavailable, serveCopy(t, h, r), "the commit was made, but reported fenced off")
+	time.Sleep(100 * time.Millisecond) // Vobiz's retry of the 503
+	assert.Equal(t, http.StatusOK, serveCopy(t, h, r))
+	assert.Equal(t, 1, life.count("c-recommit", vobizhook.ActionStart), "OnStart once: %v", life.snapshot("c-recommit"))
+	assert.Equal(t, 1, life.count("c-recommit", vobizhook.ActionEnter), "OnEnter once: %v", life.snapshot("c-recommit"))
+}
