@@ -31,8 +31,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -92,11 +94,23 @@ func main() {
 		srv.Shutdown(shutdown)
 	}()
 
-	logger.Info("listening", "answer_url", *public+"/answer", "callback_url", *public+"/conference-events")
+	base, _ := publicBase(*public) // checked by newMux
+	logger.Info("listening", "answer_url", base+"/answer", "callback_url", base+"/conference-events")
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		logger.Error("server failed", "error", err)
 		os.Exit(1)
 	}
+}
+
+// publicBase checks the public URL (absolute http or https, no query or
+// fragment: the paths are appended to it) and drops a trailing slash, which
+// would make every path start with "//" (answered with a redirect, not XML).
+func publicBase(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", errors.New("-public-url: want an absolute http or https URL without a query, like https://conf.example.com")
+	}
+	return strings.TrimRight(raw, "/"), nil
 }
 
 // newMux returns the server's routes. It validates every answer it will
@@ -105,9 +119,13 @@ func newMux(cfg config) (*http.ServeMux, error) {
 	if len(cfg.PIN) < 1 || len(cfg.PIN) > 32 || !digits(cfg.PIN) {
 		return nil, errors.New("the PIN must be 1 to 32 digits")
 	}
-	pinURL := cfg.PublicURL + "/pin"
-	callbackURL := cfg.PublicURL + "/conference-events"
-	recordingURL := cfg.PublicURL + "/recording"
+	base, err := publicBase(cfg.PublicURL)
+	if err != nil {
+		return nil, err
+	}
+	pinURL := base + "/pin"
+	callbackURL := base + "/conference-events"
+	recordingURL := base + "/recording"
 
 	answer := vobizxml.NewResponse(
 		vobizxml.Gather{

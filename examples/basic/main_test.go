@@ -242,7 +242,29 @@ func TestNewMuxRefusesABadPIN(t *testing.T) {
 		_, err := newMux(config{PublicURL: "https://conf.example", PIN: pin, Room: "r", Logger: slog.New(slog.DiscardHandler)})
 		assert.Error(t, err, "%q", pin)
 	}
-	// A public URL Vobiz could not fetch fails validation of the answers.
+	// A public URL Vobiz could not fetch is refused.
 	_, err := newMux(config{PublicURL: "conf.example", PIN: "1", Room: "r", Logger: slog.New(slog.DiscardHandler)})
-	assert.ErrorIs(t, err, vobizxml.ErrInvalidAttr)
+	assert.ErrorContains(t, err, "-public-url: want an absolute http or https URL")
+}
+
+// A -public-url written with a trailing slash (https://conf.example.com/)
+// still gives action URLs that this server answers with XML (not "//pin",
+// which ServeMux redirects); one with a query is refused at start-up.
+func TestPublicURLWithTrailingSlash(t *testing.T) {
+	_, err := newMux(config{PublicURL: "https://conf.example.com/?x=1", PIN: testPIN, Room: "standup", AuthToken: testToken, Logger: slog.New(slog.DiscardHandler)})
+	require.ErrorContains(t, err, "-public-url")
+	ts := httptest.NewUnstartedServer(nil)
+	public := "http://" + ts.Listener.Addr().String() + "/"
+	mux, err := newMux(config{PublicURL: public, PIN: testPIN, Room: "standup", AuthToken: testToken, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	ts.Config.Handler = mux
+	ts.Start()
+	defer ts.Close()
+	answer := answerOf(t, vobizPost(t, public+"answer", testToken, call("919876543210")))
+	gather := answer.Verbs[0].(vobizxml.Gather)
+	http.DefaultClient.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	defer func() { http.DefaultClient.CheckRedirect = nil }()
+	res := vobizPost(t, gather.Action, testToken, withDigits(call("919876543210"), testPIN))
+	assert.Equal(t, http.StatusOK, res.StatusCode, "Gather action %s", gather.Action)
+	require.Equal(t, "application/xml", res.Header.Get("Content-Type"))
 }

@@ -95,7 +95,14 @@ func (s *eventStream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			ev := changeEvent{Change: ch}
-			if c, ok, cerr := s.tracker.Conference(r.Context(), ch.ConferenceUUID); cerr == nil && ok {
+			c, ok, cerr := s.tracker.Conference(r.Context(), ch.ConferenceUUID)
+			if cerr != nil {
+				// The store failed (Redis, say): a change without the room
+				// would read as "removed" on the page. End the stream: the
+				// browser reconnects and gets a fresh snapshot.
+				return
+			}
+			if ok {
 				ev.Conference = &c
 			}
 			err = write("change", ev)

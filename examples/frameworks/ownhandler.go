@@ -22,8 +22,11 @@ func GinOwn(v *vobizhook.Verifier, store vobizhook.NonceStore, handle func(*gin.
 // decodes the callback with vobizhook.ParseConferenceEvent (which verifies
 // nothing), claims the request's nonces in store, and calls handle with the
 // gin context once per signed callback, answering as a Handler would. handle
-// must not write the answer: it returns nil (200) or an error (500, and
-// Vobiz retries).
+// must not write the answer: it returns nil (200 with an empty <Response>,
+// valid XML also for a waitSound fetch or a <Conference action> request
+// reaching this route) or an error (500, and Vobiz retries). To answer those
+// two with XML of your own (hold music, the rest of the call), mount a
+// vobizhook.Handler with WaitSound and OnLeave instead.
 //
 // Use it when handle needs the framework's context (values set by your
 // middleware, a tenant taken from a path parameter) or answers of its own.
@@ -56,7 +59,10 @@ func GinCallbacks(v *vobizhook.Verifier, store vobizhook.NonceStore, handle func
 			c.AbortWithError(http.StatusServiceUnavailable, err)
 			return
 		case claim.State == vobizhook.NonceDone: // a retry or a replay of a handled callback
-			c.Status(http.StatusOK)
+			ack(c)
+			return
+		case claim.State == vobizhook.NonceInProgress && (ev.Action == vobizhook.ActionLeave || ev.Action == vobizhook.ActionWaitSound):
+			ack(c) // the call waits on an answer: no 503 for a copy
 			return
 		case claim.State == vobizhook.NonceInProgress: // the same callback, being handled now
 			c.Header("Retry-After", "1")
@@ -73,9 +79,14 @@ func GinCallbacks(v *vobizhook.Verifier, store vobizhook.NonceStore, handle func
 		if err := claim.Complete(ctx, 0); err != nil {
 			c.Error(err) // handled; a replay of it may be handled again
 		}
-		c.Status(http.StatusOK)
+		ack(c)
 	}
 }
+
+// emptyResponse is the answer a Handler gives a callback it handled.
+var emptyResponse = []byte(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<Response></Response>\n")
+
+func ack(c *gin.Context) { c.Data(http.StatusOK, "application/xml", emptyResponse) }
 
 // verifyStatus is the status a Handler answers for an error of Verify.
 func verifyStatus(err error) int {

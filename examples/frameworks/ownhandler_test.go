@@ -2,6 +2,7 @@ package frameworks_test
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"net/http"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/vobizhook/vobizhook"
 	"github.com/vobizhook/vobizhook/examples/frameworks"
+	"github.com/vobizhook/vobizhook/vobizhooktest"
 )
 
 // downStore is a NonceStore that cannot answer.
@@ -157,5 +159,36 @@ func TestGinCallbacksInProgress(t *testing.T) {
 	}
 	if got := calls.Load(); got != 1 {
 		t.Errorf("the func ran %d times, want 1", got)
+	}
+}
+
+// The request Vobiz makes to <Conference action> when a member leaves,
+// when that URL is the callback route (as in examples/basic), expects
+// answer XML: the own-handler recipe answers an XML document, as the
+// Handler does.
+func TestGinCallbacksAnswersLeaveWithXML(t *testing.T) {
+	const callbackURL = public + "/conference-events"
+	leave := vobizhook.ConferenceEvent{ConferenceUUID: "conf-1", MemberID: "249", CallUUID: "call-1", CallStatus: "in-progress"}
+	req := func() *http.Request {
+		return vobizhooktest.MustNewRequest(t, leave, vobizhooktest.WithURL(callbackURL), vobizhooktest.WithAuthToken(token))
+	}
+	h := newHandler(callbackURL, new(sink))
+	h.Verifier = &vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: callbackURL}
+	own := frameworks.GinOwn(&vobizhook.Verifier{AuthTokens: []string{token}, CallbackURL: callbackURL},
+		vobizhook.NewMemoryNonceStore(0),
+		func(*gin.Context, vobizhook.ConferenceEvent) error { return nil })
+	for _, impl := range []struct {
+		name string
+		h    http.Handler
+	}{{"Handler", frameworks.ServeMux(h)}, {"GinOwn", own}} {
+		base := start(t, func(string) http.Handler { return impl.h })
+		a := deliver(t, req(), base, false)
+		var doc struct {
+			XMLName xml.Name
+		}
+		err := xml.Unmarshal([]byte(a.body), &doc)
+		if a.status != 200 || a.header.Get("Content-Type") != "application/xml" || err != nil || doc.XMLName.Local != "Response" {
+			t.Errorf("%s: leave request answered %d, Content-Type %q, body %q (xml: %v)", impl.name, a.status, a.header.Get("Content-Type"), a.body, err)
+		}
 	}
 }
