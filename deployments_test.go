@@ -341,6 +341,23 @@ func TestIdempotencyKey(t *testing.T) {
 	assert.NotEqual(t, keys[0], exit.IdempotencyKey())
 	assert.NotEqual(t, keys[0], rejoin.IdempotencyKey(), "a new stay has a new member ID")
 	assert.Equal(t, start.IdempotencyKey(), start2.IdempotencyKey(), "one start per conference")
+
+	// A Timestamp counts as its wall clock as sent: receivers with other
+	// Locations (a rolling deploy, ParseConferenceEvent in a worker) agree.
+	stamped := func(loc *time.Location) string {
+		body := "ConferenceAction=enter&ConferenceUUID=conf-d&CallUUID=call-d&ConferenceMemberID=249&Timestamp=2026-05-19+10%3A32%3A15.073308"
+		r := httptest.NewRequest(http.MethodPost, "/conference-events", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		var key string
+		h := &vobizhook.Handler{Location: loc, Logger: slog.New(slog.DiscardHandler),
+			OnEnter: func(_ context.Context, ev vobizhook.ConferenceEvent) error { key = ev.IdempotencyKey(); return nil }}
+		require.Equal(t, http.StatusOK, serve(h, r).Code)
+		return key
+	}
+	ist := time.FixedZone("IST", 5*3600+1800)
+	// sha256("enter\x00conf-d\x00call-d\x00249\x002026-05-19 10:32:15.073308\x00"), computed apart.
+	assert.Equal(t, "v1:5c11587adac80cf9ac9f2cf646afa07a", stamped(nil))
+	assert.Equal(t, stamped(nil), stamped(ist), "the key does not depend on Handler.Location")
 }
 
 // 11. Every copy of a signed waitSound fetch gets the real answer (hold

@@ -3,6 +3,7 @@ package vobizhook
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/url"
 	"time"
@@ -84,11 +85,15 @@ type ConferenceEvent struct {
 // event, whatever its nonce: store events exactly once with a unique index
 // on it. It is "v1:" and the first 32 hex digits of a SHA-256 over, each
 // followed by a zero byte, the action and ConferenceUUID, and, but for
-// start and end (one per conference), CallUUID, MemberID and Timestamp
-// (RFC 3339 with nanoseconds in UTC, or empty). The formula will not change
-// within version 1. Live Vobiz gives each stay its own MemberID; on older
-// payloads without it, two stays of one call share keys unless their
-// Timestamps differ.
+// start and end (one per conference), CallUUID, MemberID and Timestamp (its
+// wall clock as sent, "2006-01-02 15:04:05" with any fractional seconds, so
+// that Handler.Location does not change it; or empty). The formula will not
+// change within version 1. Live Vobiz gives each stay its own MemberID; on
+// older payloads without it, two stays of one call share keys unless their
+// Timestamps differ. For actions other than enter, exit, start and end
+// (Plivo's digits and floor), two events of one member without Timestamps
+// share a key: it tells deliveries of one event apart from other events
+// only for the four.
 func (ev ConferenceEvent) IdempotencyKey() string {
 	h := sha256.New()
 	add := func(s string) {
@@ -103,7 +108,7 @@ func (ev ConferenceEvent) IdempotencyKey() string {
 		if ev.Timestamp.IsZero() {
 			add("")
 		} else {
-			add(ev.Timestamp.UTC().Format(time.RFC3339Nano))
+			add(ev.Timestamp.Format("2006-01-02 15:04:05.999999999"))
 		}
 	}
 	var sum [sha256.Size]byte
@@ -149,15 +154,16 @@ func parseRequest(r *http.Request, limit int64, loc *time.Location) (ConferenceE
 		return ConferenceEvent{}, err
 	}
 	if r.Method == http.MethodPost && r.URL != nil && r.URL.RawQuery != "" {
-		mergeQuery(&ev, r.URL.RawQuery)
+		mergeQuery(&ev, r.URL.RawQuery, checked)
 	}
 	return ev, nil
 }
 
 // mergeQuery adds to ev.Params the parameters of a POST's URL query that
 // the body does not carry, except the named ones. A malformed query is
-// ignored: it is the application's own, not Vobiz's.
-func mergeQuery(ev *ConferenceEvent, rawQuery string) {
+// ignored: it is the application's own, not Vobiz's. Unless owned, Params
+// is the request's own r.PostForm, which is copied before it is added to.
+func mergeQuery(ev *ConferenceEvent, rawQuery string, owned bool) {
 	q, err := parseForm(rawQuery)
 	if err != nil {
 		return
@@ -170,7 +176,10 @@ func mergeQuery(ev *ConferenceEvent, rawQuery string) {
 			continue
 		}
 		if ev.Params == nil {
-			ev.Params = url.Values{}
+			ev.Params, owned = url.Values{}, true
+		}
+		if !owned {
+			ev.Params, owned = maps.Clone(ev.Params), true
 		}
 		ev.Params[name] = vs
 	}

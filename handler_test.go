@@ -419,6 +419,16 @@ func TestParseConferenceEventUsesParsedPostForm(t *testing.T) {
 	assert.Equal(t, ActionEnter, ev.Action)
 	assert.Equal(t, "abc", ev.CallUUID)
 
+	// The URL query's own parameters reach Params, but r.PostForm, the
+	// caller's, is left as it was (it holds only the body's).
+	r = formRequest("ConferenceAction=enter&CallUUID=abc")
+	r.URL.RawQuery, r.RequestURI = "tid=42", "/?tid=42"
+	require.NoError(t, r.ParseForm())
+	ev, err = ParseConferenceEvent(r)
+	require.NoError(t, err)
+	assert.Equal(t, "42", ev.Params.Get("tid"))
+	assert.NotContains(t, r.PostForm, "tid", "r.PostForm is not written to")
+
 	// A PostForm built by hand may hold a key with no values: absent, not
 	// a panic.
 	for _, k := range []string{"ConferenceFirstMember", "ConferenceCurrentSize", "Timestamp", "CallUUID"} {
