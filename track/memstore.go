@@ -415,6 +415,9 @@ type memTurn struct {
 func (t *memTurn) Record() *Record { return t.c.rec.Load() }
 
 func (t *memTurn) Commit(_ context.Context, rec *Record, changes []Change) error {
+	if t.released { // given back (or committed): another may hold the turn now
+		return fmt.Errorf("%w: track: the turn was already given back", ErrTurnLost)
+	}
 	c := t.c
 	c.rec.Store(rec)
 	if rec.m.ended && !c.queued {

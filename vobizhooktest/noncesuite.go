@@ -22,7 +22,7 @@ import (
 // test of your own store (a Postgres or DynamoDB one, say); the memory
 // store and package redisstore's pass it.
 //
-// It takes about a second: expiry is checked with leases and windows of
+// It takes about two seconds: expiry is checked with leases and windows of
 // 200 milliseconds of real time, so a store must honour durations of that
 // order (redisstore uses PX milliseconds).
 func TestNonceStore(t *testing.T, newStore func(t *testing.T) vobizhook.NonceStore) {
@@ -139,6 +139,32 @@ var nonceCases = []struct {
 		n.complete("window", 1, suiteShort)
 		n.want("window", 2, vobizhook.NonceDone, "inside the window")
 		n.eventually("window", 3, vobizhook.NonceNew, "a replay older than the window is new again")
+	}},
+	{"a re-claim by its own token renews the lease", func(t *testing.T, n *nonceSuite) {
+		n.claim("renew", 1, suiteShort)
+		if n.claim("renew", 1, time.Minute) != vobizhook.NonceNew {
+			t.Fatal("a claim again by its own token is not NonceNew")
+		}
+		time.Sleep(2 * suiteShort)
+		n.want("renew", 2, vobizhook.NonceInProgress, "the lease renewed to a minute still holds past the first one")
+	}},
+	{"long leases and windows hold", func(t *testing.T, n *nonceSuite) {
+		n.claim("long-lease", 1, time.Minute)
+		n.complete("long-window", 1, time.Hour)
+		time.Sleep(2 * suiteShort) // longer than a store with one fixed short TTL keeps anything
+		n.want("long-lease", 2, vobizhook.NonceInProgress, "a one-minute lease, a moment later")
+		n.want("long-window", 2, vobizhook.NonceDone, "a one-hour window, a moment later")
+	}},
+	{"nonces differing in case are distinct", func(t *testing.T, n *nonceSuite) {
+		n.want("abcDEF", 1, vobizhook.NonceNew, "first claim")
+		n.want("ABCdef", 2, vobizhook.NonceNew, "another nonce (a case-insensitive collation would collide)")
+	}},
+	{"done stays done for its own token", func(t *testing.T, n *nonceSuite) {
+		n.want("d", 1, vobizhook.NonceNew, "first claim")
+		n.complete("d", 1, time.Hour)
+		n.want("d", 1, vobizhook.NonceDone, "claimed again by the token that completed it")
+		n.release("d", 1)
+		n.want("d", 2, vobizhook.NonceDone, "and that token's release does not undo it")
 	}},
 	{"claims are atomic", func(t *testing.T, n *nonceSuite) {
 		const goroutines, nonces = 16, 20

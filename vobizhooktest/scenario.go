@@ -93,7 +93,8 @@ type Scenario struct {
 
 	// Duplicates is the probability, 0 to 1, that a delivery is sent a
 	// second time, as a provider retry after a lost or late answer. The
-	// duplicate follows its original within the next three deliveries.
+	// duplicate follows its original within the next three original deliveries
+	// (other duplicates may come between).
 	Duplicates float64
 
 	// Start is when the first participant joins; zero means

@@ -22,14 +22,16 @@ import (
 // two Trackers sharing one store (two replicas) calling every func exactly
 // once and never two funcs of one conference at once, changes committed
 // by one seen by the other's subscribers, the idle sweep of both ending a
-// conference once, Retention and the memory of dropped conferences,
-// MaxConferences, and turns that exclude each other. Call it from a test
+// conference once, Retention and the memory of dropped conferences (and
+// their announcement), MaxConferences (refusing, and bounding what is
+// kept), turns that exclude each other and that cannot commit once given
+// back, and Live and Conferences listing everything. Call it from a test
 // of your own store; track.MemoryStore and package redisstore's pass it.
 //
 // It takes a few seconds: Retention is checked with real time (300 ms).
 func TestTrackStore(t *testing.T, newStore func(t *testing.T) track.Store) {
 	t.Helper()
-	for _, tc := range trackCases {
+	for _, tc := range append(trackCases[:len(trackCases):len(trackCases)], trackMoreCases...) {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(t, &trackSuite{t: t, s: newStore(t), prefix: strconv.FormatInt(time.Now().UnixNano(), 36) + "-"})
 		})
