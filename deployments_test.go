@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -344,8 +345,8 @@ func TestIdempotencyKey(t *testing.T) {
 
 	// A Timestamp counts as its wall clock as sent: receivers with other
 	// Locations (a rolling deploy, ParseConferenceEvent in a worker) agree.
-	stamped := func(loc *time.Location) string {
-		body := "ConferenceAction=enter&ConferenceUUID=conf-d&CallUUID=call-d&ConferenceMemberID=249&Timestamp=2026-05-19+10%3A32%3A15.073308"
+	stamped := func(loc *time.Location, ts string) string {
+		body := "ConferenceAction=enter&ConferenceUUID=conf-d&CallUUID=call-d&ConferenceMemberID=249&Timestamp=" + url.QueryEscape(ts)
 		r := httptest.NewRequest(http.MethodPost, "/conference-events", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		var key string
@@ -356,8 +357,13 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	ist := time.FixedZone("IST", 5*3600+1800)
 	// sha256("enter\x00conf-d\x00call-d\x00249\x002026-05-19 10:32:15.073308\x00"), computed apart.
-	assert.Equal(t, "v1:5c11587adac80cf9ac9f2cf646afa07a", stamped(nil))
-	assert.Equal(t, stamped(nil), stamped(ist), "the key does not depend on Handler.Location")
+	assert.Equal(t, "v1:5c11587adac80cf9ac9f2cf646afa07a", stamped(nil, "2026-05-19 10:32:15.073308"))
+	assert.Equal(t, stamped(nil, "2026-05-19 10:32:15.073308"), stamped(ist, "2026-05-19 10:32:15.073308"), "the key does not depend on Handler.Location")
+	// Not even for a wall clock that does not exist in the Location (a
+	// daylight-saving gap, which time.Date moves by an hour).
+	if ny, err := time.LoadLocation("America/New_York"); err == nil {
+		assert.Equal(t, stamped(nil, "2026-03-08 02:30:00"), stamped(ny, "2026-03-08 02:30:00"), "a wall clock in a DST gap")
+	}
 }
 
 // 11. Every copy of a signed waitSound fetch gets the real answer (hold

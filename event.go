@@ -105,10 +105,18 @@ func (ev ConferenceEvent) IdempotencyKey() string {
 	if ev.Action != ActionStart && ev.Action != ActionEnd {
 		add(ev.CallUUID)
 		add(ev.MemberID)
-		if ev.Timestamp.IsZero() {
+		ts := ev.Timestamp
+		if raw := ev.Params.Get("Timestamp"); raw != "" {
+			// As sent: a zoneless value read in a Location may have been
+			// moved (a wall clock in a daylight-saving gap does not exist).
+			if t, err := parseTimestamp(raw, time.UTC); err == nil {
+				ts = t
+			}
+		}
+		if ts.IsZero() {
 			add("")
 		} else {
-			add(ev.Timestamp.Format("2006-01-02 15:04:05.999999999"))
+			add(ts.Format("2006-01-02 15:04:05.999999999"))
 		}
 	}
 	var sum [sha256.Size]byte

@@ -1,8 +1,10 @@
 package track
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,14 +27,16 @@ import (
 // fill the store. Use one MemoryStore per Tracker, or share one between
 // Trackers of one process; the zero value is ready to use.
 type MemoryStore struct {
-	// mu guards confs, all, forgotten and memConf.idx; commits do not
+	// mu guards confs, all, holes, seq and forgotten; commits do not
 	// take it.
-	mu        sync.RWMutex
-	confs     map[string]*memConf
-	all       []*memConf // the same conferences, for walking in batches; nil where one was removed
-	holes     int        // the nils in all
+	mu    sync.RWMutex
+	confs map[string]*memConf
+	// all holds the same conferences in the order they came (by seq), for
+	// walking in batches; removed ones stay in it until compacted.
+	all       []*memConf
+	holes     int    // the removed conferences still in all
+	seq       uint64 // the seq of the newest conference
 	forgotten genset.Set[struct{}]
-	walkers   atomic.Int32 // walks of all in progress: it is compacted only when there are none
 
 	// ended lists the conferences in the order they ended, for eviction
 	// and expiry; entries already removed are skipped and dropped lazily.
@@ -55,7 +59,7 @@ type memConf struct {
 	refs    atomic.Int32 // callers holding or waiting for the turn
 	removed atomic.Bool  // dropped from the map: acquirers must look up again
 	queued  bool         // in the ended queue; guarded by the turn
-	idx     int          // index in all; guarded by mu
+	seq     uint64       // its place in all: increasing in the order conferences came
 }
 
 type watcher struct {
@@ -125,7 +129,8 @@ func (s *MemoryStore) lookupOrCreate(uuid string, lim Limits) (*memConf, error) 
 	// A copy: the event's strings share its request's body, which would
 	// stay in memory as long as the conference.
 	uuid = strings.Clone(uuid)
-	c = &memConf{uuid: uuid, turn: make(chan struct{}, 1), idx: len(s.all)}
+	s.seq++
+	c = &memConf{uuid: uuid, turn: make(chan struct{}, 1), seq: s.seq}
 	c.refs.Add(1)
 	s.confs[uuid] = c
 	s.all = append(s.all, c)
@@ -154,9 +159,12 @@ func (s *MemoryStore) unref(c *memConf) {
 // c's turn held or c unused. With remember > 0, its UUID is remembered
 // until at least remember more conferences were dropped.
 func (s *MemoryStore) removeLocked(c *memConf, remember int) {
-	c.removed.Store(true)
-	delete(s.confs, c.uuid)
-	s.all[c.idx] = nil
+	if c.removed.Swap(true) {
+		return // already dropped (an eviction and an expiry both took it)
+	}
+	if s.confs[c.uuid] == c {
+		delete(s.confs, c.uuid)
+	}
 	s.holes++
 	s.compactLocked()
 	if remember > 0 {
@@ -226,42 +234,37 @@ func (s *MemoryStore) Range(_ context.Context, fn func(*Record) bool) error {
 	return nil
 }
 
-// compactLocked closes the holes removals left in all, once they are half
-// of it and no walk is in progress; s.mu must be held exclusively. A
-// removal does not move another conference into its place, and all is not
-// compacted under a walk, so that a walk never misses a conference that
-// was there throughout (one moved behind it would be), nor sees one twice.
+// compactLocked drops the removed conferences from all once they are half
+// of it; s.mu must be held exclusively. It keeps the order, so that all
+// stays sorted by seq and a walk resumes after the last conference it saw
+// (by seq, not by index): a walk never misses a conference that was there
+// throughout, nor sees one twice, however all changes under it.
 func (s *MemoryStore) compactLocked() {
-	if s.holes == 0 || 2*s.holes < len(s.all) || s.walkers.Load() > 0 {
+	if s.holes == 0 || 2*s.holes < len(s.all) {
 		return
 	}
-	j := 0
-	for _, c := range s.all {
-		if c != nil {
-			c.idx, s.all[j] = j, c
-			j++
-		}
-	}
-	clear(s.all[j:])
-	s.all, s.holes = s.all[:j], 0
+	kept := slices.DeleteFunc(s.all, func(c *memConf) bool { return c.removed.Load() })
+	clear(s.all[len(kept):])
+	s.all, s.holes = kept, 0
 }
 
 // each calls fn for every conference, holding the read lock for at most
 // sweepBatch of them at a time. A conference there throughout is seen
 // once; one added or removed meanwhile may be seen or not.
 func (s *MemoryStore) each(fn func(*memConf) bool) {
-	s.walkers.Add(1) // before the first read: a compaction under way finishes first
-	defer s.walkers.Add(-1)
 	var batch [sweepBatch]*memConf
-	for start := 0; ; start += sweepBatch {
+	var last uint64 // the seq of the last conference seen
+	for {
 		s.mu.RLock()
-		n := 0
-		if start < len(s.all) {
-			n = copy(batch[:], s.all[start:])
-		}
+		next, _ := slices.BinarySearchFunc(s.all, last+1, func(c *memConf, seq uint64) int { return cmp.Compare(c.seq, seq) })
+		n := copy(batch[:], s.all[next:])
 		s.mu.RUnlock()
+		if n == 0 {
+			return
+		}
+		last = batch[n-1].seq
 		for _, c := range batch[:n] {
-			if c != nil && !fn(c) {
+			if !c.removed.Load() && !fn(c) {
 				return
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/vobizhook/vobizhook"
@@ -136,4 +137,43 @@ func TestIdleEndIsCommittedWhenTheSweepContextEnds(t *testing.T) {
 	_ = tr.Sweep(sweepCtx)
 	_ = tr.Sweep(context.Background()) // the next sweep (here, or another replica's)
 	require.Equal(t, 1, calls, "OnIdleEnd returned nil once: the end must be committed, not called again")
+}
+
+// A walk that lasts (a Range whose callback blocks) does not keep the
+// store from reclaiming what conferences come and go meanwhile: its index
+// stays within twice the conferences it holds.
+func TestALongWalkDoesNotHoldMemory(t *testing.T) {
+	ms := NewMemoryStore()
+	tr := &Tracker{Store: ms, MaxConferences: 100, MaxIdle: -1}
+	ctx := context.Background()
+	apply := func(body string) {
+		_, err := tr.Apply(ctx, parseLine(t, body))
+		require.NoError(t, err)
+	}
+	apply(liveEvent(vobizhook.ActionEnter, "first", 1, false))
+	inside, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		first := true
+		ms.Range(ctx, func(*Record) bool {
+			if first {
+				first = false
+				close(inside)
+				<-release
+			}
+			return true
+		})
+	}()
+	<-inside
+	for i := range 5000 { // conferences come and go, evicted at MaxConferences
+		c := fmt.Sprintf("churn%04d", i)
+		apply(liveEvent(vobizhook.ActionEnter, c, 1, false))
+		apply(liveEvent(vobizhook.ActionExit, c, 1, true))
+	}
+	ms.mu.RLock()
+	n, held := len(ms.all), len(ms.confs)
+	ms.mu.RUnlock()
+	close(release)
+	<-done
+	assert.LessOrEqual(t, n, 2*held+1, "%d slots for %d conferences during a walk", n, held)
 }

@@ -107,7 +107,7 @@ func main() {
 // would make every path start with "//" (answered with a redirect, not XML).
 func publicBase(raw string) (string, error) {
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.ContainsAny(raw, "?#") {
 		return "", errors.New("-public-url: want an absolute http or https URL without a query, like https://conf.example.com")
 	}
 	return strings.TrimRight(raw, "/"), nil

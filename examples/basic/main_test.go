@@ -251,8 +251,10 @@ func TestNewMuxRefusesABadPIN(t *testing.T) {
 // still gives action URLs that this server answers with XML (not "//pin",
 // which ServeMux redirects); one with a query is refused at start-up.
 func TestPublicURLWithTrailingSlash(t *testing.T) {
-	_, err := newMux(config{PublicURL: "https://conf.example.com/?x=1", PIN: testPIN, Room: "standup", AuthToken: testToken, Logger: slog.New(slog.DiscardHandler)})
-	require.ErrorContains(t, err, "-public-url")
+	for _, bad := range []string{"https://conf.example.com/?x=1", "https://conf.example.com/?", "https://conf.example.com/#"} {
+		_, err := newMux(config{PublicURL: bad, PIN: testPIN, Room: "standup", AuthToken: testToken, Logger: slog.New(slog.DiscardHandler)})
+		require.ErrorContains(t, err, "-public-url", bad)
+	}
 	ts := httptest.NewUnstartedServer(nil)
 	public := "http://" + ts.Listener.Addr().String() + "/"
 	mux, err := newMux(config{PublicURL: public, PIN: testPIN, Room: "standup", AuthToken: testToken, Logger: slog.New(slog.DiscardHandler)})
